@@ -1,0 +1,67 @@
+//! PostgreSQL: for shared and production use.
+
+use super::imp::impl_store;
+use super::url::redact;
+use super::{StoreError, StoreResult};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+const DIALECT: &str = "postgres";
+const BEGIN_SQL: &str = "BEGIN";
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    url: String,
+}
+
+impl PgStore {
+    /// Connect to `url` and migrate. Standard libpq-style URL parameters apply, e.g.
+    /// `?sslmode=require` or `?options=-c%20search_path%3Dcrm` to use another schema.
+    ///
+    /// # Errors
+    /// [`StoreError::Connect`] or [`StoreError::Migrate`].
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let shown = redact(url);
+        let opts = PgConnectOptions::from_str(url).map_err(|source| StoreError::Connect {
+            url: shown.clone(),
+            source,
+        })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(opts)
+            .await
+            .map_err(|source| StoreError::Connect {
+                url: shown.clone(),
+                source,
+            })?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool, url: shown })
+    }
+
+    /// The underlying pool (for reports and tests).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// `n` fresh record ids from the table's sequence, in one round trip. Sequences never hand
+/// out a value twice, so concurrent writers need no lock (the ids need not be consecutive).
+async fn alloc_record_ids(
+    tx: &mut Transaction<'static, Postgres>,
+    n: i64,
+) -> StoreResult<Vec<i64>> {
+    let ids: Vec<(i64,)> = sqlx::query_as(
+        "SELECT nextval(pg_get_serial_sequence('records', 'id')) FROM generate_series(1, $1)",
+    )
+    .bind(n)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+impl_store!(PgStore, PgTx, Postgres);

@@ -1,0 +1,263 @@
+//! Import benchmark: throughput and peak memory against the raw-load baselines.
+//!
+//! ```text
+//! cargo run --release --example bench_import -- [--rows 1000000] [--xlsx-rows 200000]
+//!     [--dir bench-data] [--pg postgres://postgres@127.0.0.1:5432/test] [--skip-pg] [--skip-xlsx]
+//! ```
+//!
+//! Generates a deterministic messy leads CSV (~150 MB for 1M rows: ~3% duplicate ids, mixed
+//! phone/email formats, blank rows, multi-line notes), then times
+//! 1. `sqlite3 .import` of the file into a fresh database (the raw-load floor),
+//! 2. `crmsync import` of the same file into a fresh SQLite file,
+//! 3. `psql \copy` into a staging table plus one dedup upsert, and `crmsync import` into
+//!    PostgreSQL (a fresh schema),
+//! 4. calamine alone reading a 200k-row workbook, and `crmsync import` of that workbook.
+//!
+//! crmsync runs as its own process (the release binary next to this example), so its peak
+//! RSS is its own (reported by the process from /proc/self/status).
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+struct Args {
+    rows: u64,
+    xlsx_rows: u64,
+    dir: PathBuf,
+    pg: String,
+    skip_pg: bool,
+    skip_xlsx: bool,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut a = Args {
+        rows: 1_000_000,
+        xlsx_rows: 200_000,
+        dir: PathBuf::from("bench-data"),
+        pg: std::env::var("CRMSYNC_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+        skip_pg: false,
+        skip_xlsx: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--rows" => a.rows = value()?.parse()?,
+            "--xlsx-rows" => a.xlsx_rows = value()?.parse()?,
+            "--dir" => a.dir = value()?.into(),
+            "--pg" => a.pg = value()?,
+            "--skip-pg" => a.skip_pg = true,
+            "--skip-xlsx" => a.skip_xlsx = true,
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    Ok(a)
+}
+
+fn crmsync_bin() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("no target dir")?;
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--bin", "crmsync"])
+        .status()
+        .context("building the crmsync binary")?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    Ok(dir.join("crmsync"))
+}
+
+fn timed(cmd: &mut Command) -> Result<(f64, std::process::Output)> {
+    let t = Instant::now();
+    let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
+    let secs = t.elapsed().as_secs_f64();
+    if !out.status.success() && out.status.code() != Some(4) {
+        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok((secs, out))
+}
+
+fn crmsync_import(bin: &Path, db: &str, file: &Path) -> Result<(f64, serde_json::Value)> {
+    let (secs, out) = timed(
+        Command::new(bin)
+            .arg("--db")
+            .arg(db)
+            .arg("import")
+            .arg(file)
+            .args(["--source", "bench", "--json"]),
+    )?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    Ok((secs, v))
+}
+
+fn report(label: &str, rows: u64, secs: f64, baseline: Option<f64>, rss_kb: Option<u64>) {
+    let ratio = baseline
+        .map(|b| format!("{:.2}x baseline", secs / b))
+        .unwrap_or_default();
+    let rss = rss_kb
+        .map(|k| format!("peak RSS {:.0} MB", k as f64 / 1024.0))
+        .unwrap_or_default();
+    println!(
+        "{label:<44} {secs:>8.2} s {:>12.0} rows/s  {ratio:<18} {rss}",
+        rows as f64 / secs
+    );
+}
+
+fn psql(url: &str, sql: &str) -> Command {
+    let mut c = Command::new("psql");
+    c.args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]);
+    c
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    std::fs::create_dir_all(&args.dir)?;
+    let dir = args.dir.canonicalize()?;
+    let bin = crmsync_bin()?;
+    let csv_path = dir.join(format!("leads_{}.csv", args.rows));
+    if !csv_path.exists() {
+        let t = Instant::now();
+        let f = std::io::BufWriter::new(std::fs::File::create(&csv_path)?);
+        let stats = crmsync::sample::write_csv(f, args.rows, 2025)?;
+        println!(
+            "generated {} in {:.1} s: {stats:?}",
+            csv_path.display(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let mb = std::fs::metadata(&csv_path)?.len() as f64 / 1e6;
+    println!(
+        "input: {} ({mb:.0} MB, {} rows)\n",
+        csv_path.display(),
+        args.rows
+    );
+
+    // SQLite.
+    let base_db = dir.join("baseline.db");
+    let _ = std::fs::remove_file(&base_db);
+    let (base, _) = timed(Command::new("sqlite3").arg(&base_db).args([
+        ".mode csv",
+        &format!(".import {} leads", csv_path.display()),
+    ]))?;
+    report(
+        "sqlite3 .import (raw load, no cleaning)",
+        args.rows,
+        base,
+        None,
+        None,
+    );
+    let db = dir.join("crmsync.db");
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let (secs, v) = crmsync_import(&bin, &format!("sqlite://{}", db.display()), &csv_path)?;
+    report(
+        "crmsync import -> SQLite (fresh file)",
+        args.rows,
+        secs,
+        Some(base),
+        v["peak_rss_kb"].as_u64(),
+    );
+    println!("    {v}");
+
+    // PostgreSQL.
+    if !args.skip_pg {
+        let setup = "DROP SCHEMA IF EXISTS crmsync_bench CASCADE; CREATE SCHEMA crmsync_bench; \
+            CREATE TABLE crmsync_bench.staging (record_id text, first_name text, last_name text, email text, phone text, company text, title text, stage text, city text, state text, notes text, modified text, unsubscribed text); \
+            CREATE TABLE crmsync_bench.leads (LIKE crmsync_bench.staging); \
+            CREATE UNIQUE INDEX ON crmsync_bench.leads (record_id);";
+        timed(&mut psql(&args.pg, setup))?;
+        let t = Instant::now();
+        timed(&mut psql(
+            &args.pg,
+            &format!(
+                "\\copy crmsync_bench.staging FROM '{}' WITH (FORMAT csv, HEADER true)",
+                csv_path.display()
+            ),
+        ))
+        .context("psql \\copy (ragged rows make it fail: regenerate without them?)")
+        .or_else(|e| {
+            println!("    baseline \\copy failed: {e:#}");
+            Ok::<_, anyhow::Error>((0.0, Command::new("true").output()?))
+        })?;
+        timed(&mut psql(&args.pg, "INSERT INTO crmsync_bench.leads SELECT DISTINCT ON (record_id) * FROM crmsync_bench.staging WHERE record_id <> '' ORDER BY record_id, modified DESC ON CONFLICT (record_id) DO UPDATE SET email = excluded.email"))?;
+        let base_pg = t.elapsed().as_secs_f64();
+        report(
+            "psql \\copy + one dedup upsert",
+            args.rows,
+            base_pg,
+            None,
+            None,
+        );
+        timed(&mut psql(
+            &args.pg,
+            "DROP SCHEMA IF EXISTS crmsync_bench CASCADE; CREATE SCHEMA crmsync_bench;",
+        ))?;
+        let sep = if args.pg.contains('?') { '&' } else { '?' };
+        let url = format!("{}{sep}options=-c%20search_path%3Dcrmsync_bench", args.pg);
+        let (secs, v) = crmsync_import(&bin, &url, &csv_path)?;
+        report(
+            "crmsync import -> PostgreSQL (fresh schema)",
+            args.rows,
+            secs,
+            Some(base_pg),
+            v["peak_rss_kb"].as_u64(),
+        );
+        timed(&mut psql(
+            &args.pg,
+            "DROP SCHEMA IF EXISTS crmsync_bench CASCADE;",
+        ))?;
+    }
+
+    // XLSX.
+    if !args.skip_xlsx {
+        let xlsx = dir.join(format!("leads_{}.xlsx", args.xlsx_rows));
+        if !xlsx.exists() {
+            crmsync::sample::write_xlsx(&xlsx, args.xlsx_rows, 2025)?;
+        }
+        let t = Instant::now();
+        let cells = calamine_alone(&xlsx)?;
+        let base_x = t.elapsed().as_secs_f64();
+        report(
+            &format!("calamine alone ({cells} cells)"),
+            args.xlsx_rows,
+            base_x,
+            None,
+            None,
+        );
+        let db = dir.join("crmsync_xlsx.db");
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        let (secs, v) = crmsync_import(&bin, &format!("sqlite://{}", db.display()), &xlsx)?;
+        report(
+            "crmsync import xlsx -> SQLite",
+            args.xlsx_rows,
+            secs,
+            Some(base_x),
+            v["peak_rss_kb"].as_u64(),
+        );
+    }
+    Ok(())
+}
+
+fn calamine_alone(path: &Path) -> Result<u64> {
+    use calamine::{open_workbook_auto, Reader};
+    let mut wb = open_workbook_auto(path)?;
+    let name = wb.sheet_names().first().cloned().context("no sheet")?;
+    let range = wb.worksheet_range(&name)?;
+    let mut n = 0u64;
+    for row in range.rows() {
+        for c in row {
+            if !matches!(c, calamine::Data::Empty) {
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}

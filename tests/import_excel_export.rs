@@ -130,7 +130,7 @@ async fn dry_run_plans_row_by_row_and_writes_nothing() {
             pool.record_digest().await,
             pool.count("SELECT COUNT(*) FROM runs").await,
         );
-        let next = db.write("crm.csv", "Id,Email,Company\n1,a@x.io,Acme Corp\n2,b@x.io,Globex\n3,c@x.io,New\n3,c@x.io,Newer\n4,,\n");
+        let next = db.write("crm.csv", "Id,Email,Company\n1,a@x.io,Acme Corp\n2,b@x.io,Globex\n3,c@x.io,New\n3,c@x.io,Newer\n,d@x.io,\n");
         let out = db.crmsync(&["import", next.to_str().unwrap(), "--dry-run"]);
         assert_eq!(code(&out), 4, "{}", stderr(&out));
         let text = stdout(&out);

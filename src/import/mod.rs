@@ -99,6 +99,8 @@ pub struct ImportSummary {
     pub key: String,
     /// Peak resident memory of the process, in KiB (Linux).
     pub peak_rss_kb: Option<u64>,
+    /// CPU time of the process (user + system), in milliseconds (Linux).
+    pub cpu_ms: Option<u64>,
 }
 
 /// Why an import could not run (row problems are rejects, not errors).
@@ -330,6 +332,7 @@ pub async fn run_import(
         dry_run: opts.dry_run,
         key,
         peak_rss_kb: peak_rss_kb(),
+        cpu_ms: cpu_ms(),
     })
 }
 
@@ -338,4 +341,16 @@ pub fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// CPU time (user + system) of this process in milliseconds, from `/proc/self/stat` (Linux;
+/// assumes the usual 100 clock ticks per second).
+pub fn cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10)
 }

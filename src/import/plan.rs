@@ -461,3 +461,7 @@ impl Classifier {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

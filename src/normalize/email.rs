@@ -64,19 +64,23 @@ impl fmt::Display for EmailError {
 
 impl std::error::Error for EmailError {}
 
-/// Trim, strip `<…>` and `mailto:`, lowercase, and validate an email address.
+/// Trim, strip `mailto:` and angle brackets (`<a@b.com>`, also with a display name before
+/// them: `Jane Doe <a@b.com>`), lowercase, and validate an email address.
 ///
 /// # Errors
 /// An [`EmailError`] saying what is wrong.
 pub fn normalize_email(raw: &str) -> Result<String, EmailError> {
     let mut s = raw.trim();
-    if let Some(inner) = s.strip_prefix('<').and_then(|x| x.strip_suffix('>')) {
-        s = inner.trim();
-    }
-    if s.get(..7)
-        .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
-    {
-        s = s.get(7..).unwrap_or_default().trim();
+    // Twice, for `mailto:<…>` as well as `<mailto:…>`.
+    for _ in 0..2 {
+        if let Some((_, inner)) = s.strip_suffix('>').and_then(|x| x.rsplit_once('<')) {
+            s = inner.trim();
+        }
+        if s.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
+        {
+            s = s.get(7..).unwrap_or_default().trim();
+        }
     }
     if s.is_empty() {
         return Err(EmailError::Empty);
@@ -189,6 +193,9 @@ mod tests {
         for (raw, expected) in [
             ("  Jane.Doe@Example.COM ", "jane.doe@example.com"),
             ("<jane@example.com>", "jane@example.com"),
+            ("Jane Doe <Jane@Example.com>", "jane@example.com"),
+            ("mailto:<jane@example.com>", "jane@example.com"),
+            ("<mailto:jane@example.com>", "jane@example.com"),
             ("mailto:Jane@Example.com", "jane@example.com"),
             ("MAILTO:jane+crm@example.co.uk", "jane+crm@example.co.uk"),
             ("o'brien@example.ie", "o'brien@example.ie"),

@@ -13,10 +13,17 @@
 //!   a blocking thread and hands its rows to async code through a bounded channel.
 //! - [`reject`]: [`Reject`], a row the connector could not read: data, never a crash.
 //! - [`error`]: [`ConnectorError`] and its [`ErrorKind`], which tells callers whether to retry.
+//! - [`crm`]: [`crm::CrmConnector`], the pull/push contract of CRM connectors, and its
+//!   record, cursor and outcome types.
+//! - `http` (feature `http`): the HTTP client API connectors share: rate-limit buckets,
+//!   retries with backoff, request counters and `Secret`.
 #![forbid(unsafe_code)]
 
 pub mod cell;
+pub mod crm;
 pub mod error;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod reject;
 pub mod table;
 

@@ -7,6 +7,7 @@ use super::syntax::{self, Split};
 use super::validity::{self, PrefixPattern, RegionRules, MAX_NSN};
 use super::{not_valid, Phone, PhoneError, TOO_LONG, TOO_SHORT, UNKNOWN_CODE};
 use phonenumber::metadata::{Database, DATABASE};
+use std::fmt::Write;
 
 /// The default region's parsing metadata, compiled.
 #[derive(Debug)]
@@ -153,12 +154,18 @@ impl FastRegion {
         if national.len() > MAX_NSN {
             return Some(Err(TOO_LONG));
         }
+        // The crate stores the digits after leading zeros as an integer below 2^56: all zeros
+        // fail to parse, and only 17 digits can reach the limit (10^16 < 2^56).
         let significant = national.trim_start_matches('0');
-        let Ok(value) = significant.parse::<u64>() else {
+        if significant.is_empty() {
             return Some(Err(PhoneError::NotANumber));
-        };
-        if value >= 1 << 56 {
-            return Some(Err(TOO_LONG));
+        }
+        if significant.len() > 16 {
+            match significant.parse::<u64>() {
+                Ok(value) if value < 1 << 56 => {}
+                Ok(_) => return Some(Err(TOO_LONG)),
+                Err(_) => return Some(Err(PhoneError::NotANumber)),
+            }
         }
 
         match validity::rules(code).is_valid(national)? {
@@ -248,22 +255,11 @@ impl Digits {
     }
 }
 
-/// `+<code><national>`, without the formatting machinery (this is on the hot path).
+/// `+<code><national>` in a string allocated once (this is on the hot path).
 fn e164(code: u16, national: &str) -> String {
     let mut out = String::with_capacity(1 + 5 + national.len());
-    out.push('+');
-    let mut digits = [0u8; 5];
-    let mut n = code;
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+    // Writing to a String cannot fail.
+    let _ = write!(out, "+{code}");
     out.push_str(national);
     out
 }

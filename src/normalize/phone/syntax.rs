@@ -103,9 +103,13 @@ const SLASH: u8 = 2;
 /// A character that can start an extension marker.
 const MARKER: u8 = 4;
 
+/// Outcome of the URI-form attempt.
 enum Rfc<'a> {
+    /// The crate reads the input as a URI with these pieces.
     Parsed(Parts<'a>),
+    /// The URI form fails; the crate goes on with the free-text parser.
     NoMatch,
+    /// Not replicated (a `tel:` scheme or `;` parameters).
     Unsure,
 }
 
@@ -117,13 +121,15 @@ fn is_separator(c: u8) -> bool {
 /// `tel:[+cc]<digits, hex letters, separators>[;params]`, all of the input or failure.
 fn rfc3966(raw: &str) -> Rfc<'_> {
     let b = raw.as_bytes();
-    if b.len() >= 4 && b[..4].eq_ignore_ascii_case(b"tel:") {
+    if b.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"tel:")) {
         return Rfc::Unsure;
     }
     let mut pos = 0;
     let mut prefix = None;
     if b.first() == Some(&b'+') {
-        let end = b[1..]
+        let end = b
+            .get(1..)
+            .unwrap_or_default()
             .iter()
             .position(|&c| is_separator(c))
             .map_or(b.len(), |i| i + 1);
@@ -205,13 +211,14 @@ fn natural(raw: &str, seen: u8) -> Split<'_> {
 
 /// Position of `[\\/] *x`, which starts a second extension such as `x302/x2303`.
 fn second_number_start(b: &[u8]) -> Option<usize> {
-    (0..b.len()).find(|&i| {
-        matches!(b[i], b'/' | b'\\') && {
-            let after = &b[i + 1..];
+    b.iter()
+        .enumerate()
+        .filter(|(_, &c)| matches!(c, b'/' | b'\\'))
+        .find_map(|(i, _)| {
+            let after = b.get(i + 1..).unwrap_or_default();
             let spaces = after.iter().take_while(|&&c| c == b' ').count();
-            after.get(spaces) == Some(&b'x')
-        }
-    })
+            (after.get(spaces) == Some(&b'x')).then_some(i)
+        })
 }
 
 /// The crate's extension regex (`EXTN_PATTERN`), character for character.

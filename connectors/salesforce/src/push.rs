@@ -1,0 +1,124 @@
+//! Pushes: sObject Collections upsert on the external id field, at most
+//! [`COLLECTIONS_MAX`] records per call, `allOrNone = false` so one bad record does not roll
+//! back its siblings.
+
+use crmsync_sdk::crm::{OutboundRecord, WriteOutcome};
+use crmsync_sdk::http::{HttpRequest, Method};
+use crmsync_sdk::{ConnectorError, ErrorKind};
+use serde_json::{json, Map, Value};
+
+use crate::client::{SalesforceConnector, COLLECTIONS_MAX};
+use crate::results::collections_outcomes;
+use crate::CONNECTOR;
+
+/// The external id value a record is upserted by: its own value for the key field, else the
+/// local id (which is what the key field holds for records this tool created).
+pub fn external_id_value(record: &OutboundRecord, external_id_field: &str) -> String {
+    record
+        .fields
+        .get(external_id_field)
+        .and_then(Clone::clone)
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| record.local_id.to_string())
+}
+
+/// The Collections body for `chunk`.
+pub fn collections_body(object: &str, external_id_field: &str, chunk: &[OutboundRecord]) -> Value {
+    let records: Vec<Value> = chunk
+        .iter()
+        .map(|record| {
+            let mut map = Map::new();
+            map.insert("attributes".into(), json!({ "type": object }));
+            for (name, value) in &record.fields {
+                // The id travels in the URL key, never in the body of an upsert.
+                if name != "Id" {
+                    map.insert(
+                        name.clone(),
+                        value.clone().map_or(Value::Null, Value::String),
+                    );
+                }
+            }
+            map.insert(
+                external_id_field.to_string(),
+                Value::String(external_id_value(record, external_id_field)),
+            );
+            Value::Object(map)
+        })
+        .collect();
+    json!({ "allOrNone": false, "records": records })
+}
+
+/// Upserts `batch` in Collections calls of at most [`COLLECTIONS_MAX`] records.
+pub(crate) async fn push_collections(
+    conn: &SalesforceConnector,
+    object: &str,
+    batch: &[OutboundRecord],
+) -> Result<Vec<WriteOutcome>, ConnectorError> {
+    if !crate::config::is_api_name(object) {
+        return Err(ConnectorError::new(
+            CONNECTOR,
+            ErrorKind::Config,
+            format!("{object:?} is not a Salesforce object name"),
+        ));
+    }
+    let key = conn.config.external_id_field.clone();
+    let path = format!("/composite/sobjects/{object}/{key}");
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(COLLECTIONS_MAX) {
+        let body = collections_body(object, &key, chunk);
+        let response = conn
+            .call(|s| HttpRequest::new(Method::PATCH, conn.data_url(s, &path)).json(&body))
+            .await?;
+        let ids: Vec<i64> = chunk.iter().map(|r| r.local_id).collect();
+        let text = String::from_utf8_lossy(&response.body);
+        let chunk_outcomes = collections_outcomes(&ids, &text)
+            .map_err(|m| ConnectorError::new(CONNECTOR, ErrorKind::Remote, m))?;
+        outcomes.extend(chunk_outcomes);
+    }
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn record(local_id: i64, fields: &[(&str, Option<&str>)]) -> OutboundRecord {
+        OutboundRecord {
+            local_id,
+            remote_id: Some("00Q000000000009AAA".into()),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn bodies_carry_the_key_and_explicit_nulls() {
+        let chunk = [
+            record(
+                7,
+                &[("LastName", Some("Ng")), ("Phone", None), ("Id", Some("x"))],
+            ),
+            record(
+                8,
+                &[("Crmsync_Id__c", Some("abc")), ("LastName", Some("Li"))],
+            ),
+            record(9, &[("Crmsync_Id__c", Some("")), ("LastName", Some("Wu"))]),
+        ];
+        let body = collections_body("Lead", "Crmsync_Id__c", &chunk);
+        assert_eq!(
+            body,
+            json!({
+                "allOrNone": false,
+                "records": [
+                    {"attributes": {"type": "Lead"}, "LastName": "Ng", "Phone": null,
+                     "Crmsync_Id__c": "7"},
+                    {"attributes": {"type": "Lead"}, "LastName": "Li", "Crmsync_Id__c": "abc"},
+                    {"attributes": {"type": "Lead"}, "LastName": "Wu", "Crmsync_Id__c": "9"},
+                ]
+            })
+        );
+    }
+}

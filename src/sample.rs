@@ -229,6 +229,18 @@ pub struct Written {
     pub missing_id: u64,
 }
 
+/// The id of the next row: usually a fresh one, about 3% of the time one of the last 5,000
+/// ids again (a duplicate, counted in `stats`).
+fn next_id(rng: &mut Rng, last_id: &mut u64, stats: &mut Written) -> u64 {
+    if *last_id >= 100_010 && rng.chance(30) {
+        stats.duplicates += 1;
+        *last_id - rng.below((*last_id - 100_000).min(5_000))
+    } else {
+        *last_id += 1;
+        *last_id
+    }
+}
+
 /// Append `cells` as one CSV line, quoting fields that need it.
 fn write_line(out: &mut impl Write, cells: &[String]) -> std::io::Result<()> {
     for (i, cell) in cells.iter().enumerate() {
@@ -256,19 +268,13 @@ pub fn write_csv(out: impl Write, rows: u64, seed: u64) -> std::io::Result<Writt
     let header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
     write_line(&mut w, &header)?;
     let mut stats = Written::default();
-    let mut next_id: u64 = 100_001;
+    let mut last_id: u64 = 100_000;
     for _ in 0..rows {
         if rng.chance(5) {
             w.write_all(b"\n")?;
             stats.blank += 1;
         }
-        let id = if next_id > 100_010 && rng.chance(30) {
-            stats.duplicates += 1;
-            next_id - 1 - rng.below((next_id - 100_001).min(5_000))
-        } else {
-            next_id += 1;
-            next_id - 1
-        };
+        let id = next_id(&mut rng, &mut last_id, &mut stats);
         let mut cells = row(&mut rng, id);
         if rng.chance(2) {
             cells[0].clear();
@@ -307,20 +313,14 @@ pub fn write_xlsx(
         sheet.write_string(2, c as u16, *h)?;
     }
     let mut stats = Written::default();
-    let mut next_id: u64 = 100_001;
+    let mut last_id: u64 = 100_000;
     let mut r: u32 = 3;
     for _ in 0..rows {
         if rng.chance(5) {
             r += 1;
             stats.blank += 1;
         }
-        let id = if next_id > 100_010 && rng.chance(30) {
-            stats.duplicates += 1;
-            next_id - 1 - rng.below((next_id - 100_001).min(5_000))
-        } else {
-            next_id += 1;
-            next_id - 1
-        };
+        let id = next_id(&mut rng, &mut last_id, &mut stats);
         let mut cells = row(&mut rng, id);
         if rng.chance(8) {
             cells[0].clear();

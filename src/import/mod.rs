@@ -5,6 +5,7 @@
 //! - this file: [`run_import`], the orchestration, and its options/summary types.
 //! - [`input`]: choosing the CSV or spreadsheet reader; file fingerprints for resume.
 //! - [`plan`]: the pure per-batch classification (dedup, insert/update/unchanged).
+//! - [`order`]: which version of a record wins (in-file order, stored versions).
 //! - [`stream`]: the ordered, parallel normalization stage between reader and writer.
 //!
 //! Crash safety: every batch commits its records, rejects, audit entries, counters and the
@@ -14,6 +15,7 @@
 //! from the cursor; the end state equals an uninterrupted run.
 
 pub mod input;
+pub mod order;
 pub mod plan;
 pub mod stream;
 

@@ -3,7 +3,7 @@
 //! executes the returned [`BatchPlan`].
 //!
 //! Dedup semantics: per key, the newest `source_modified_at` wins; a row with a timestamp
-//! beats one without; ties go to the later row (see `rank`). Stored values remember the
+//! beats one without; ties go to the later row (see [`super::order`]). Stored values remember the
 //! input and row they came from, so re-importing a file reaches the same winners and
 //! changes nothing. The first occurrence of a key in the run is classified
 //! against the store; later occurrences are merged duplicates that may still replace the
@@ -11,6 +11,7 @@
 //! change, the count moves from `unchanged` to `updated`, so the totals describe what the
 //! run did to the store.
 
+use super::order::{duplicate_beats, first_beats_stored};
 use crate::model::{Field, KeyKind, RecordData};
 use crate::normalize::row::NormalizedRow;
 use crate::store::{AuditEntry, ExistingRecord, RunCounts};
@@ -115,44 +116,6 @@ impl Slot {
             Some(s) if s.data == self.data => Class::Unchanged,
             Some(_) => Class::Updated,
         }
-    }
-}
-
-/// Total order of the rows of one input: a known timestamp beats an unknown one, the newer
-/// beats the older, and on a tie the later row wins. Being total, the winner never depends on
-/// the order rows are met in.
-fn rank(modified: Option<DateTime<Utc>>, row: u64) -> (bool, Option<DateTime<Utc>>, u64) {
-    (modified.is_some(), modified, row)
-}
-
-/// Whether the first occurrence of a key in this input replaces the stored values. Against
-/// values from a row of this same input (`their_row`), the in-file order decides; against
-/// values from another input it wins unless both times are known and it is strictly older —
-/// an older export never overwrites newer stored data.
-fn first_beats_stored(
-    mine: Option<DateTime<Utc>>,
-    row: u64,
-    theirs: Option<DateTime<Utc>>,
-    their_row: Option<u64>,
-) -> bool {
-    match their_row {
-        Some(r) => rank(mine, row) > rank(theirs, r),
-        None => !matches!((mine, theirs), (Some(a), Some(b)) if a < b),
-    }
-}
-
-/// Whether a later occurrence of a key replaces the current holder. A holder from another
-/// input means every earlier occurrence lost to it (or equalled it), so the row must at
-/// least match it in the in-file order, ranking as a later row.
-fn duplicate_beats(
-    mine: Option<DateTime<Utc>>,
-    row: u64,
-    theirs: Option<DateTime<Utc>>,
-    their_row: Option<u64>,
-) -> bool {
-    match their_row {
-        Some(r) => rank(mine, row) > rank(theirs, r),
-        None => (mine.is_some(), mine) >= (theirs.is_some(), theirs),
     }
 }
 

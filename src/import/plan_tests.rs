@@ -1,6 +1,7 @@
 //! Table tests for the batch classifier's dedup rules.
 
 use super::*;
+use crate::import::order::rank;
 use chrono::TimeZone;
 
 fn ts(day: u32) -> Option<DateTime<Utc>> {

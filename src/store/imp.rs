@@ -249,38 +249,43 @@ macro_rules! impl_store {
                 keys: &[&str],
             ) -> $crate::store::StoreResult<Vec<$crate::store::ExistingRecord>> {
                 use sqlx::Row;
-                let mut out = Vec::with_capacity(keys.len());
-                for chunk in keys.chunks($crate::store::shared::MAX_BINDS / 2) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                if keys.is_empty() {
+                    return Ok(Vec::new());
+                }
+                static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let sql = SQL.get_or_init(|| {
+                    let cols: Vec<String> = $crate::store::shared::RECORD_COLUMNS
+                        .split(", ")
+                        .map(|c| format!("r.{}", c.trim()))
+                        .collect();
+                    format!(
                         "SELECT l.source_id, l.id AS link_id, l.record_id, l.last_run_id, \
-                         l.source_file, l.source_row, r.created_run_id, {} FROM record_links l JOIN records r ON r.id = l.record_id \
-                         WHERE l.system = ",
-                        $crate::store::shared::RECORD_COLUMNS
-                            .split(", ")
-                            .map(|c| format!("r.{}", c.trim()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                    qb.push_bind(system).push(" AND l.object = ").push_bind(object);
-                    qb.push(" AND l.source_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for k in chunk {
-                        sep.push_bind(*k);
-                    }
-                    qb.push(")");
-                    let rows = qb.build().fetch_all(&mut *self.tx).await?;
-                    for row in &rows {
-                        out.push($crate::store::ExistingRecord {
-                            source_id: row.try_get("source_id")?,
-                            record_id: row.try_get("record_id")?,
-                            link_id: row.try_get("link_id")?,
-                            last_run_id: row.try_get("last_run_id")?,
-                            created_run_id: row.try_get("created_run_id")?,
-                            source_file: row.try_get("source_file")?,
-                            source_row: row.try_get("source_row")?,
-                            data: $crate::store::shared::record_from_row(row)?,
-                        });
-                    }
+                         l.source_file, l.source_row, r.created_run_id, {} FROM record_links l \
+                         JOIN records r ON r.id = l.record_id WHERE l.system = $1 \
+                         AND l.object = $2 AND l.source_id {KEYS_IN}",
+                        cols.join(", ")
+                    )
+                });
+                let keys_json = serde_json::to_string(keys)
+                    .map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?;
+                let rows = sqlx::query(sql)
+                    .bind(system)
+                    .bind(object)
+                    .bind(keys_json)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    out.push($crate::store::ExistingRecord {
+                        source_id: row.try_get("source_id")?,
+                        record_id: row.try_get("record_id")?,
+                        link_id: row.try_get("link_id")?,
+                        last_run_id: row.try_get("last_run_id")?,
+                        created_run_id: row.try_get("created_run_id")?,
+                        source_file: row.try_get("source_file")?,
+                        source_row: row.try_get("source_row")?,
+                        data: $crate::store::shared::record_from_row(row)?,
+                    });
                 }
                 Ok(out)
             }
@@ -312,7 +317,11 @@ macro_rules! impl_store {
                             .push_bind(ctx.now);
                         bind_record!(builder b, r.data);
                     });
-                    qb.build().execute(&mut *self.tx).await?;
+                    // Full chunks share one statement text (prepared once); a shorter last
+                    // chunk is not kept in the statement cache, which would otherwise fill
+                    // with one large statement per distinct length.
+                    let full = chunk.len() == INSERT_CHUNK;
+                    qb.build().persistent(full).execute(&mut *self.tx).await?;
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO record_links (record_id, system, object, source_id, key_kind, last_run_id, \
                          source_file, source_row) ",
@@ -327,7 +336,7 @@ macro_rules! impl_store {
                             .push_bind(ctx.source_file)
                             .push_bind(i64::try_from(r.row).unwrap_or(i64::MAX));
                     });
-                    qb.build().execute(&mut *self.tx).await?;
+                    qb.build().persistent(full).execute(&mut *self.tx).await?;
                 }
                 Ok(())
             }

@@ -64,4 +64,9 @@ async fn alloc_record_ids(
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
+/// Keys to look up, as a JSON array in `$3`. `= ANY(ARRAY(…))` lets the planner probe the
+/// unique (system, object, source_id) index; `IN (SELECT …)` over the set-returning function
+/// would be estimated blind and scan.
+const KEYS_IN: &str = "= ANY(ARRAY(SELECT json_array_elements_text($3::json)))";
+
 impl_store!(PgStore, PgTx, Postgres);

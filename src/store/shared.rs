@@ -22,9 +22,6 @@ pub(crate) const RECORD_UPDATE_SET: &str = "first_name = $2, last_name = $3, ema
     call_opt_out = $22, do_not_contact = $23, dnc_reason = $24, custom = $25, invalid = $26, \
     source_created_at = $27, source_modified_at = $28, updated_at = $29";
 
-/// Bind parameters per record row in [`RECORD_COLUMNS`].
-pub(crate) const RECORD_BINDS: usize = Field::COUNT + 8;
-
 /// Custom fields as stored JSON.
 pub(crate) type CustomJson = Json<BTreeMap<String, String>>;
 /// Invalid values as stored JSON.
@@ -96,4 +93,4 @@ pub(crate) use bind_record;
 pub(crate) const MAX_BINDS: usize = 32_000;
 
 /// Rows per multi-row `records` INSERT (data columns plus id, object, run and two times).
-pub(crate) const INSERT_CHUNK: usize = MAX_BINDS / (RECORD_BINDS + 5);
+pub(crate) const INSERT_CHUNK: usize = 500;

@@ -66,4 +66,7 @@ async fn alloc_record_ids(tx: &mut Transaction<'static, Sqlite>, n: i64) -> Stor
     Ok((first..first + n).collect())
 }
 
+/// Keys to look up, as a JSON array in `$3`.
+const KEYS_IN: &str = "IN (SELECT value FROM json_each($3))";
+
 impl_store!(SqliteStore, SqliteTx, Sqlite);

@@ -37,14 +37,13 @@ fn read_secret(
             format!("hubspot.{field} is not set"),
         )
     })?;
-    match env(name) {
-        Some(value) if !value.trim().is_empty() => Ok(Secret::new(value.trim())),
-        _ => Err(ConnectorError::new(
+    Secret::from_lookup(env, name).ok_or_else(|| {
+        ConnectorError::new(
             KIND,
             ErrorKind::Config,
             format!("environment variable {name} (hubspot.{field}) is not set or empty"),
-        )),
-    }
+        )
+    })
 }
 
 impl HubspotConnector {

@@ -247,8 +247,8 @@ impl SalesforceConfig {
         self.validate()?;
         let read = |var: &Option<String>, needed: bool| -> Result<Option<Secret>, ConnectorError> {
             let Some(var) = var else { return Ok(None) };
-            match lookup(var).filter(|v| !v.trim().is_empty()) {
-                Some(value) => Ok(Some(Secret::new(value.trim()))),
+            match Secret::from_lookup(&lookup, var) {
+                Some(secret) => Ok(Some(secret)),
                 None if needed => Err(config_error(format!(
                     "environment variable {var} is not set or empty (salesforce auth = \"{}\")",
                     self.auth_name()

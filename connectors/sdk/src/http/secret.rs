@@ -18,6 +18,16 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The trimmed value of the variable `name` read through `lookup` (the process
+    /// environment, or a stand-in in tests); `None` when it is unset or blank, so callers
+    /// can name the missing variable in their error without ever printing a value.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, name: &str) -> Option<Secret> {
+        lookup(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .map(Secret)
+    }
 }
 
 impl From<String> for Secret {
@@ -40,6 +50,19 @@ impl fmt::Display for Secret {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn from_lookup_trims_and_treats_blank_as_unset() {
+        use super::Secret;
+        let env = |k: &str| match k {
+            "SET" => Some("  tok  ".to_string()),
+            "BLANK" => Some("   ".to_string()),
+            _ => None,
+        };
+        assert_eq!(Secret::from_lookup(env, "SET").unwrap().expose(), "tok");
+        assert!(Secret::from_lookup(env, "BLANK").is_none());
+        assert!(Secret::from_lookup(env, "MISSING").is_none());
+    }
+
     use super::Secret;
 
     #[test]

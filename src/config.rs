@@ -20,6 +20,9 @@ pub struct Config {
     /// CRM connectors by name (validated by each connector).
     #[serde(default)]
     pub connectors: BTreeMap<String, toml::Table>,
+    /// CRM sync: conflict policies, matching, creation of CRM records.
+    #[serde(default)]
+    pub sync: crate::sync::policy::SyncConfig,
 }
 
 /// `[store]`.

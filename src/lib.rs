@@ -14,6 +14,7 @@
 //! - [`store`]: the SQLite / PostgreSQL store behind one trait.
 //! - [`report`]: formula-safe CSV/XLSX writers; [`export`]: records back out.
 //! - [`dnc_admin`]: parsing DNC lists and registry downloads.
+//! - [`sync`]: CRM pull/push through the three-way merge, conflicts and the outbox.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -26,3 +27,4 @@ pub mod normalize;
 pub mod report;
 pub mod sample;
 pub mod store;
+pub mod sync;

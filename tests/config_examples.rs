@@ -13,3 +13,26 @@ fn example_config_parses() {
         Some("source_id")
     );
 }
+
+#[test]
+fn example_connectors_and_sync_policies_are_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/crmsync.example.toml");
+    let cfg = crmsync::config::Config::load(&path, true).expect("example config parses");
+    let policies = crmsync::sync::policy::Policies::from_config(&cfg.sync).expect("policies");
+    assert_eq!(
+        policies.for_field("phone"),
+        &crmsync::sync::policy::Policy::Manual
+    );
+    // Both connectors build once their secrets exist (a key file is needed for JWT, so the
+    // Salesforce one is only checked for its configuration errors naming the key).
+    let env = |k: &str| (k == "HUBSPOT_TOKEN").then(|| "pat-na1-x".to_string());
+    let hs = crmsync::sync::registry::build("hubspot_main", &cfg.connectors, &env).unwrap();
+    assert_eq!(hs.objects, ["contacts", "companies"]);
+    let err = crmsync::sync::registry::build("sf_prod", &cfg.connectors, &env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("SF_CLIENT_ID") || err.contains("sf.key"),
+        "{err}"
+    );
+}

@@ -6,10 +6,14 @@
 //! - [`import_cmd`]: `crmsync import` (progress bar, summary, rejects file).
 //! - [`dnc_cmd`]: `crmsync dnc …`.
 //! - [`misc_cmd`]: `crmsync runs`, `crmsync export` and `crmsync sample`.
+//! - [`sync_cmd`]: `crmsync check | discover | pull | push | sync | conflicts`.
+//! - [`sandbox_cmd`]: `crmsync sandbox hubspot|salesforce`.
 
 pub mod dnc_cmd;
 pub mod import_cmd;
 pub mod misc_cmd;
+pub mod sandbox_cmd;
+pub mod sync_cmd;
 
 use crate::config::{Config, ConfigError};
 use crate::export::DncFilter;
@@ -87,6 +91,42 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Check a connector's credentials, reachability and quota.
+    Check {
+        /// Connector name (`[connectors.NAME]`).
+        name: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a connector's objects and fields (custom ones included).
+    Discover {
+        /// Connector name.
+        name: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pull from a CRM: a full read the first time, incremental afterwards.
+    Pull(sync_cmd::SyncArgs),
+    /// Push local changes to a CRM.
+    Push(sync_cmd::SyncArgs),
+    /// Pull, then push.
+    Sync(sync_cmd::SyncArgs),
+    /// Show the conflict log.
+    Conflicts {
+        /// Only this status: open, auto_resolved or resolved.
+        #[arg(long)]
+        status: Option<String>,
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a local CRM emulator with sample data to try crmsync against.
+    Sandbox(sandbox_cmd::SandboxArgs),
     /// Export the cleaned, deduplicated records.
     Export {
         /// Output file.
@@ -279,5 +319,16 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Runs { limit, json } => misc_cmd::runs(&ctx, limit, json).await,
         Command::Export { out, format, dnc } => misc_cmd::export(&ctx, &out, format, dnc).await,
         Command::Sample { out, rows, seed } => misc_cmd::sample(&out, rows, seed).await,
+        Command::Check { name, json } => sync_cmd::check(&ctx, &name, json).await,
+        Command::Discover { name, json } => sync_cmd::discover(&ctx, &name, json).await,
+        Command::Pull(args) => sync_cmd::pull(&ctx, args).await,
+        Command::Push(args) => sync_cmd::push_cmd(&ctx, args).await,
+        Command::Sync(args) => sync_cmd::sync(&ctx, args).await,
+        Command::Conflicts {
+            status,
+            limit,
+            json,
+        } => sync_cmd::conflicts(&ctx, status, limit, json).await,
+        Command::Sandbox(args) => sandbox_cmd::run(args).await,
     }
 }

@@ -7,6 +7,8 @@
 //! - `shared`: the query code both dialects run (one text, instantiated per dialect).
 //! - [`sqlite`], [`postgres`]: connection setup, migrations and the few dialect-only
 //!   statements.
+//! - [`sync`]: what the CRM sync engine stores (links with base snapshots, cursors, leases,
+//!   conflicts, outbox); `sync_imp` implements it for both dialects.
 //!
 //! Every statement is static text with bound parameters; column names come from the closed
 //! [`crate::model::Field`] list, never from configuration or input.
@@ -15,6 +17,8 @@ mod imp;
 pub mod postgres;
 mod shared;
 pub mod sqlite;
+pub mod sync;
+mod sync_imp;
 pub mod types;
 pub mod url;
 
@@ -57,7 +61,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The store, shared across tasks.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: sync::SyncStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn dialect(&self) -> &'static str;
     /// The URL with any password redacted.

@@ -1,6 +1,7 @@
 //! PostgreSQL: for shared and production use.
 
 use super::imp::impl_store;
+use super::sync_imp::impl_sync_store;
 use super::url::redact;
 use super::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -70,3 +71,4 @@ async fn alloc_record_ids(
 const KEYS_IN: &str = "= ANY(ARRAY(SELECT json_array_elements_text($3::json)))";
 
 impl_store!(PgStore, PgTx, Postgres);
+impl_sync_store!(PgStore, PgTx, Postgres);

@@ -1,6 +1,7 @@
 //! SQLite: the embedded default (`./crmsync.db`).
 
 use super::imp::impl_store;
+use super::sync_imp::impl_sync_store;
 use super::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -70,3 +71,4 @@ async fn alloc_record_ids(tx: &mut Transaction<'static, Sqlite>, n: i64) -> Stor
 const KEYS_IN: &str = "IN (SELECT value FROM json_each($3))";
 
 impl_store!(SqliteStore, SqliteTx, Sqlite);
+impl_sync_store!(SqliteStore, SqliteTx, Sqlite);

@@ -114,6 +114,31 @@ impl TestDb {
         crmsync_in(self.dir.path(), &self.url, args)
     }
 
+    /// Run `crmsync --db URL ARGS…` in the temp dir with extra environment variables, off the
+    /// async runtime (so in-process emulators keep serving while the binary runs).
+    pub async fn crmsync_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
+        let dir = self.dir.path().to_path_buf();
+        let url = self.url.clone();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let envs: Vec<(String, String)> = envs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_crmsync"))
+                .current_dir(&dir)
+                .arg("--db")
+                .arg(&url)
+                .args(&args)
+                .envs(envs)
+                .env_remove("CRMSYNC_DATABASE_URL")
+                .output()
+                .expect("run crmsync")
+        })
+        .await
+        .expect("crmsync runner")
+    }
+
     /// A sqlx connection pool on this database, for assertions.
     pub async fn pool(&self) -> Pool {
         match self.dialect {
@@ -259,6 +284,15 @@ impl Pool {
         }
     }
 
+    /// Run a statement; returns the rows it affected.
+    pub async fn execute(&self, sql: &str) -> u64 {
+        match self {
+            Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|d| d.rows_affected()),
+            Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|d| d.rows_affected()),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// A single integer.
     pub async fn count(&self, sql: &str) -> i64 {
         use sqlx::Row;
@@ -294,4 +328,43 @@ impl Pool {
             })
             .collect()
     }
+}
+
+/// Assert two keyed contents are equal, reporting only the first few differences.
+pub fn assert_same_content(
+    got: &std::collections::BTreeMap<String, Vec<String>>,
+    want: &std::collections::BTreeMap<String, Vec<String>>,
+    what: &str,
+) {
+    let mut diffs = Vec::new();
+    for (k, w) in want {
+        match got.get(k) {
+            Some(g) if g == w => {}
+            Some(g) => diffs.push(format!("{k}: got {g:?}, want {w:?}")),
+            None => diffs.push(format!("{k}: missing")),
+        }
+    }
+    for k in got.keys().filter(|k| !want.contains_key(*k)) {
+        diffs.push(format!("{k}: unexpected"));
+    }
+    assert!(
+        diffs.is_empty(),
+        "{what}: {} of {} differ (got {} records), e.g.\n{}",
+        diffs.len(),
+        want.len(),
+        got.len(),
+        diffs[..diffs.len().min(5)].join("\n")
+    );
+}
+
+/// A phone as crmsync stores it: E.164 in the US default region, else the trimmed text.
+pub fn stored_phone(raw: &str) -> String {
+    static PHONES: std::sync::OnceLock<crmsync::normalize::phone::PhoneNormalizer> =
+        std::sync::OnceLock::new();
+    let phones =
+        PHONES.get_or_init(|| crmsync::normalize::phone::PhoneNormalizer::new("US").unwrap());
+    phones
+        .normalize(raw)
+        .map(|p| p.e164)
+        .unwrap_or_else(|_| raw.trim().to_string())
 }

@@ -310,6 +310,12 @@ impl HttpClient {
                     .collect();
                 builder.form(&exposed)
             }
+            Some(Body::Raw {
+                content_type,
+                bytes,
+            }) => builder
+                .header(reqwest::header::CONTENT_TYPE, content_type.clone())
+                .body(bytes.clone()),
         };
         let response = builder.send().await.map_err(transport_failure)?;
         let status = response.status();

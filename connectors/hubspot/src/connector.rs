@@ -18,6 +18,12 @@ use crate::{pull, push, KIND};
 /// Most inputs HubSpot accepts per batch call.
 pub const MAX_BATCH: usize = 100;
 
+/// Most records HubSpot returns per list page (`limit` of `GET …/objects/{type}`).
+pub const LIST_PAGE_MAX: u32 = 100;
+
+/// Most records HubSpot returns per search page.
+pub const SEARCH_PAGE_MAX: u32 = 200;
+
 /// The HubSpot CRM connector. `Debug` never shows credentials.
 #[derive(Debug)]
 pub struct HubspotConnector {

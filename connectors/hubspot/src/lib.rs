@@ -37,7 +37,7 @@ mod wire;
 pub mod emulator;
 
 pub use config::{HubspotConfig, Tier};
-pub use connector::{HubspotConnector, MAX_BATCH};
+pub use connector::{HubspotConnector, LIST_PAGE_MAX, MAX_BATCH, SEARCH_PAGE_MAX};
 
 /// The connector type name errors carry.
 pub const KIND: &str = "hubspot";

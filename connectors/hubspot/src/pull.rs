@@ -20,7 +20,7 @@ use crate::chunks::chunk_properties;
 use crate::client::{SEARCH, TEN_SECONDLY};
 use crate::config::HubspotConfig;
 use crate::wire::{id_key, Collection, WireRecord};
-use crate::{HubspotConnector, KIND};
+use crate::{HubspotConnector, KIND, LIST_PAGE_MAX, SEARCH_PAGE_MAX};
 
 /// The highest (modified, id) seen.
 type Mark = Option<(DateTime<Utc>, String)>;
@@ -214,7 +214,7 @@ impl Puller<'_> {
                         records.push(record);
                     }
                     let cursor = watermark(&mark, origin);
-                    let limit = self.config().search_page_size.clamp(1, 200);
+                    let limit = self.config().search_page_size.clamp(1, SEARCH_PAGE_MAX);
                     let window = self.config().search_window.max(limit);
                     self.phase = match more.and_then(|a| a.parse::<u32>().ok()) {
                         Some(next) if next.saturating_add(limit) <= window => Phase::Search {
@@ -307,7 +307,7 @@ impl Puller<'_> {
             .saturating_sub(url.len() + 120)
             .max(200);
         let chunks = chunk_properties(&props, budget);
-        let limit = self.config().list_page_size.clamp(1, 100);
+        let limit = self.config().list_page_size.clamp(1, LIST_PAGE_MAX);
         let mut request = HttpRequest::get(url)
             .query("limit", limit.to_string())
             .buckets(&[TEN_SECONDLY]);
@@ -360,7 +360,7 @@ impl Puller<'_> {
         &self,
         after: Option<String>,
     ) -> Result<(Vec<RemoteRecord>, Option<String>), ConnectorError> {
-        let limit = self.config().list_page_size.clamp(1, 100);
+        let limit = self.config().list_page_size.clamp(1, LIST_PAGE_MAX);
         let mut request = HttpRequest::get(self.conn.api.objects_url(self.object, ""))
             .query("limit", limit.to_string())
             .query("archived", "true")
@@ -384,7 +384,7 @@ impl Puller<'_> {
         offset: u32,
     ) -> Result<Collection, ConnectorError> {
         let props = self.properties().await?;
-        let limit = self.config().search_page_size.clamp(1, 200);
+        let limit = self.config().search_page_size.clamp(1, SEARCH_PAGE_MAX);
         let body = json!({
             "filterGroups": [{ "filters": [{
                 "propertyName": self.modified_prop,

@@ -24,6 +24,13 @@ use crate::CONNECTOR;
 /// Records per sObject Collections call (the API's maximum).
 pub const COLLECTIONS_MAX: usize = 200;
 
+/// Most rows one REST query page returns (Salesforce's default and largest batch size).
+pub const QUERY_PAGE_MAX: usize = 2_000;
+
+/// Records one push may carry when Bulk API 2.0 ingest is in use: 50,000 ordinary records
+/// make one job of a few calls, where Collections would take 250.
+pub const BULK_PUSH_MAX_BATCH: usize = 50_000;
+
 /// Retries only what a later attempt can fix: 429, 5xx, 408 and the concurrent-request
 /// limit. Every other status reaches the connector, which reads Salesforce's error body.
 pub fn classify(response: &HttpResponse) -> Option<Failure> {
@@ -71,6 +78,8 @@ pub struct SalesforceConnector {
     usage: Mutex<Option<ApiUsage>>,
     /// Request-line budget for queries; lowered by tests to force field splitting.
     pub(crate) request_budget: usize,
+    /// Largest Bulk ingest upload in bytes; lowered by tests to force several jobs.
+    pub(crate) upload_cap: usize,
     fields: Mutex<HashMap<String, Arc<Vec<String>>>>,
 }
 
@@ -117,6 +126,7 @@ impl SalesforceConnector {
             auth,
             usage: Mutex::new(None),
             request_budget: crate::soql::MAX_REQUEST_BYTES,
+            upload_cap: crate::bulk_csv::UPLOAD_MAX_BYTES,
             fields: Mutex::new(HashMap::new()),
         })
     }
@@ -148,6 +158,21 @@ impl SalesforceConnector {
                 usage.used, usage.max, self.config.max_daily_api_percent
             ),
         )
+    }
+
+    /// Fails with [`ErrorKind::QuotaExhausted`] when `calls` more requests would take the
+    /// org past the configured share of its daily allowance (as last reported), so work that
+    /// needs several calls to be of use (a Bulk job) is not started only to be cut off.
+    pub(crate) fn check_budget(&self, calls: u64) -> Result<(), ConnectorError> {
+        let Some(usage) = self.api_usage() else {
+            return Ok(());
+        };
+        let allowed = u128::from(usage.max) * u128::from(self.config.max_daily_api_percent);
+        if (u128::from(usage.used) + u128::from(calls)) * 100 > allowed {
+            Err(self.quota_error(usage))
+        } else {
+            Ok(())
+        }
     }
 
     /// Sends the request `build` makes for the current session: stops before the configured
@@ -311,8 +336,14 @@ impl CrmConnector for SalesforceConnector {
         crate::pull::pull_stream(self, object, cursor)
     }
 
+    /// [`BULK_PUSH_MAX_BATCH`] when pushes of that size go through Bulk API 2.0 (the
+    /// default), else [`COLLECTIONS_MAX`], so an interrupted push loses little.
     fn max_batch(&self) -> usize {
-        COLLECTIONS_MAX
+        if (BULK_PUSH_MAX_BATCH as u64) > self.config.bulk_push_threshold {
+            BULK_PUSH_MAX_BATCH
+        } else {
+            COLLECTIONS_MAX
+        }
     }
 
     async fn push(
@@ -320,6 +351,6 @@ impl CrmConnector for SalesforceConnector {
         object: &str,
         batch: &[OutboundRecord],
     ) -> Result<Vec<WriteOutcome>, ConnectorError> {
-        crate::push::push_collections(self, object, batch).await
+        crate::push::push(self, object, batch).await
     }
 }

@@ -71,9 +71,14 @@ pub struct SalesforceConfig {
     /// Share of the org's daily API allowance this tool may bring usage up to (1–100).
     #[serde(default = "default_max_daily_api_percent")]
     pub max_daily_api_percent: u8,
-    /// Record count above which pushes and pulls use Bulk API 2.0.
+    /// Remaining rows above which a pull continues through a Bulk API 2.0 query job.
     #[serde(default = "default_bulk_threshold")]
     pub bulk_threshold: u64,
+    /// Records above which one push goes through a Bulk API 2.0 ingest job instead of
+    /// sObject Collections calls (200 records each). A job takes about five calls whatever
+    /// its size, so from some 2,000 records on it is the cheaper path.
+    #[serde(default = "default_bulk_push_threshold")]
+    pub bulk_push_threshold: u64,
 }
 
 fn default_login_url() -> String {
@@ -93,6 +98,9 @@ fn default_max_daily_api_percent() -> u8 {
 }
 fn default_bulk_threshold() -> u64 {
     10_000
+}
+fn default_bulk_push_threshold() -> u64 {
+    2_000
 }
 
 /// Credentials read from the environment (and the key file) for the configured flow.
@@ -220,6 +228,11 @@ impl SalesforceConfig {
         if self.bulk_threshold == 0 {
             return Err(config_error(
                 "salesforce.bulk_threshold must be at least 1".into(),
+            ));
+        }
+        if self.bulk_push_threshold == 0 {
+            return Err(config_error(
+                "salesforce.bulk_push_threshold must be at least 1".into(),
             ));
         }
         Ok(())

@@ -26,6 +26,7 @@ fn defaults_apply() {
     assert_eq!(cfg.api_version, "62.0");
     assert_eq!(cfg.max_daily_api_percent, 50);
     assert_eq!(cfg.bulk_threshold, 10_000);
+    assert_eq!(cfg.bulk_push_threshold, 2_000);
     assert_eq!(cfg.auth, AuthMethod::AccessToken);
     cfg.validate().unwrap();
 }
@@ -59,6 +60,7 @@ fn validation_names_the_missing_key() {
         ("auth = \"access_token\"\naccess_token_env = \"T\"\ninstance_url = \"https://a\"\nmax_daily_api_percent = 0", "between 1 and 100"),
         ("auth = \"access_token\"\naccess_token_env = \"T\"\ninstance_url = \"https://a\"\nmax_daily_api_percent = 101", "between 1 and 100"),
         ("auth = \"access_token\"\naccess_token_env = \"T\"\ninstance_url = \"https://a\"\nbulk_threshold = 0", "bulk_threshold"),
+        ("auth = \"access_token\"\naccess_token_env = \"T\"\ninstance_url = \"https://a\"\nbulk_push_threshold = 0", "salesforce.bulk_push_threshold must be at least 1"),
     ];
     for (text, expected) in cases {
         let err = parse(text).unwrap().validate().unwrap_err();

@@ -1,9 +1,10 @@
 //! Pushes: sObject Collections upsert on the external id field, at most
 //! [`COLLECTIONS_MAX`] records per call, `allOrNone = false` so one bad record does not roll
-//! back its siblings.
+//! back its siblings. Pushes of more than `bulk_push_threshold` records go through Bulk API
+//! 2.0 ingest instead (the crate's `bulk_push` module).
 
 use crmsync_sdk::crm::{OutboundRecord, WriteOutcome};
-use crmsync_sdk::http::{HttpRequest, Method};
+use crmsync_sdk::http::HttpRequest;
 use crmsync_sdk::{ConnectorError, ErrorKind};
 use serde_json::{json, Map, Value};
 
@@ -48,26 +49,47 @@ pub fn collections_body(object: &str, external_id_field: &str, chunk: &[Outbound
     json!({ "allOrNone": false, "records": records })
 }
 
+/// Refuses an object name that is not a Salesforce API name (it becomes part of URLs).
+pub(crate) fn check_object(object: &str) -> Result<(), ConnectorError> {
+    if crate::config::is_api_name(object) {
+        Ok(())
+    } else {
+        Err(ConnectorError::new(
+            CONNECTOR,
+            ErrorKind::Config,
+            format!("{object:?} is not a Salesforce object name"),
+        ))
+    }
+}
+
+/// Upserts `batch`: through Bulk API 2.0 ingest when it holds more than
+/// `bulk_push_threshold` records, else through sObject Collections.
+pub(crate) async fn push(
+    conn: &SalesforceConnector,
+    object: &str,
+    batch: &[OutboundRecord],
+) -> Result<Vec<WriteOutcome>, ConnectorError> {
+    if batch.len() as u64 > conn.config.bulk_push_threshold {
+        crate::bulk_push::push_bulk(conn, object, batch).await
+    } else {
+        push_collections(conn, object, batch).await
+    }
+}
+
 /// Upserts `batch` in Collections calls of at most [`COLLECTIONS_MAX`] records.
 pub(crate) async fn push_collections(
     conn: &SalesforceConnector,
     object: &str,
     batch: &[OutboundRecord],
 ) -> Result<Vec<WriteOutcome>, ConnectorError> {
-    if !crate::config::is_api_name(object) {
-        return Err(ConnectorError::new(
-            CONNECTOR,
-            ErrorKind::Config,
-            format!("{object:?} is not a Salesforce object name"),
-        ));
-    }
+    check_object(object)?;
     let key = conn.config.external_id_field.clone();
     let path = format!("/composite/sobjects/{object}/{key}");
     let mut outcomes = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(COLLECTIONS_MAX) {
         let body = collections_body(object, &key, chunk);
         let response = conn
-            .call(|s| HttpRequest::new(Method::PATCH, conn.data_url(s, &path)).json(&body))
+            .call(|s| HttpRequest::patch(conn.data_url(s, &path)).json(&body))
             .await?;
         let ids: Vec<i64> = chunk.iter().map(|r| r.local_id).collect();
         let text = String::from_utf8_lossy(&response.body);

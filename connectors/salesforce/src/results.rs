@@ -97,19 +97,35 @@ pub fn collections_outcomes(local_ids: &[i64], body: &str) -> Result<Vec<WriteOu
         .collect())
 }
 
-/// Splits a Bulk `sf__Error` cell, `CODE:message`, into its parts.
+/// Splits a Bulk `sf__Error` cell, `CODE:message:Field1,Field2 --`, into its code and
+/// message (without the trailing field list, so the text matches what Collections reports).
 fn split_bulk_error(cell: &str) -> (String, String) {
     match cell.split_once(':') {
-        Some((code, message))
+        Some((code, rest))
             if !code.is_empty()
                 && code
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
         {
-            (code.to_string(), message.trim().to_string())
+            (code.to_string(), without_fields(rest.trim()))
         }
         _ => ("BULK_ERROR".to_string(), cell.trim().to_string()),
     }
+}
+
+/// `message:Field1,Field2 --` → `message`; anything else unchanged.
+fn without_fields(rest: &str) -> String {
+    let stripped = rest.strip_suffix("--").map(str::trim_end).and_then(|body| {
+        let (message, fields) = body.rsplit_once(':')?;
+        fields
+            .split(',')
+            .all(|f| {
+                f.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            })
+            .then(|| message.trim_end())
+    });
+    stripped.unwrap_or(rest).to_string()
 }
 
 /// What one result file says per external id value.

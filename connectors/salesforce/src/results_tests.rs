@@ -101,6 +101,8 @@ fn bulk_results_map_back_by_external_id_in_any_order() {
         (4, "ext-4".into()),
         (5, "ext-5".into()),
         (6, "ext-6".into()),
+        (7, "ext-7".into()),
+        (8, "ext-8".into()),
     ];
     let successful = "\"sf__Id\",\"sf__Created\",Crmsync_Id__c,LastName\n\
                       00Q3,false,ext-3,Three\n\
@@ -109,7 +111,9 @@ fn bulk_results_map_back_by_external_id_in_any_order() {
     let failed = "\"sf__Id\",\"sf__Error\",Crmsync_Id__c,LastName\n\
                   ,\"REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --\",ext-2,\n\
                   ,UNABLE_TO_LOCK_ROW:unable to obtain exclusive access,ext-4,Four\n\
-                  ,something odd happened,ext-6,Six\n";
+                  ,something odd happened,ext-6,Six\n\
+                  ,\"INVALID_EMAIL_ADDRESS:Email: invalid email address: a,b@:Email --\",ext-7,\n\
+                  ,\"FIELD_CUSTOM_VALIDATION_EXCEPTION:Rate must be 1:2: --\",ext-8,\n";
     let unprocessed = "Crmsync_Id__c,LastName\n";
     let files = BulkResultFiles {
         successful,
@@ -124,7 +128,7 @@ fn bulk_results_map_back_by_external_id_in_any_order() {
             rejected_with(
                 2,
                 "REQUIRED_FIELD_MISSING",
-                "Required fields are missing: [LastName]:LastName --",
+                "Required fields are missing: [LastName]",
                 false
             ),
             updated(3, "00Q3"),
@@ -141,6 +145,18 @@ fn bulk_results_map_back_by_external_id_in_any_order() {
                 true
             ),
             rejected_with(6, "BULK_ERROR", "something odd happened", false),
+            rejected_with(
+                7,
+                "INVALID_EMAIL_ADDRESS",
+                "Email: invalid email address: a,b@",
+                false
+            ),
+            rejected_with(
+                8,
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                "Rate must be 1:2",
+                false
+            ),
         ]
     );
 }

@@ -39,7 +39,8 @@ fn patch_calls(emu: &crmsync_salesforce::emulator::RunningEmulator) -> usize {
 #[tokio::test]
 async fn push_of_1000_uses_five_collections_calls_then_updates() {
     let emu = emulator(Emulator::builder()).await;
-    let conn = connector(config(&emu, "access_token", ""));
+    // Bulk ingest is off up to 50,000 records, so pushes come in Collections-sized batches.
+    let conn = connector(config(&emu, "access_token", "bulk_push_threshold = 50000"));
     assert_eq!(conn.max_batch(), 200);
     let batch: Vec<OutboundRecord> = (1..=1000).map(|i| outbound(i, "First")).collect();
     let outcomes = conn.push("Lead", &batch).await.unwrap();

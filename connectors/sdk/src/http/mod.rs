@@ -41,6 +41,7 @@ mod retry;
 mod secret;
 mod stats;
 
+pub use bytes::Bytes;
 pub use classify::{default_classify, status_text, Classifier, Failure};
 pub use client::{HttpClient, HttpClientBuilder};
 pub use request::{HttpRequest, HttpResponse};

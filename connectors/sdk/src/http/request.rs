@@ -17,6 +17,13 @@ pub(crate) enum Body {
     Json(Bytes),
     /// `application/x-www-form-urlencoded`; values may be credentials.
     Form(Vec<(String, Secret)>),
+    /// Bytes sent as they are, under the given `Content-Type` (CSV uploads and the like).
+    Raw {
+        /// The `Content-Type` header value.
+        content_type: HeaderValue,
+        /// The body.
+        bytes: Bytes,
+    },
 }
 
 /// A request the client can send again on retry: method, URL, query, headers, body, bearer
@@ -70,6 +77,16 @@ impl HttpRequest {
         Self::new(Method::POST, url)
     }
 
+    /// `PUT url`.
+    pub fn put(url: impl Into<String>) -> Self {
+        Self::new(Method::PUT, url)
+    }
+
+    /// `PATCH url`.
+    pub fn patch(url: impl Into<String>) -> Self {
+        Self::new(Method::PATCH, url)
+    }
+
     /// Appends a query parameter (percent-encoded when sent).
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
@@ -101,6 +118,23 @@ impl HttpRequest {
     /// client secrets and refresh tokens this way.
     pub fn form(mut self, pairs: Vec<(String, Secret)>) -> Self {
         self.body = Some(Body::Form(pairs));
+        self
+    }
+
+    /// Sends `body` unchanged with `Content-Type: content_type` (for example `text/csv` for
+    /// Salesforce Bulk API uploads). An invalid content type makes
+    /// [`crate::http::HttpClient::send`] fail with a configuration error. The bytes are shared,
+    /// so retries do not copy them.
+    pub fn raw(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        match HeaderValue::try_from(content_type) {
+            Ok(content_type) => {
+                self.body = Some(Body::Raw {
+                    content_type,
+                    bytes: body.into(),
+                })
+            }
+            Err(_) => self.invalid = Some(format!("invalid content type `{content_type}`")),
+        }
         self
     }
 
@@ -158,3 +192,7 @@ impl HttpResponse {
             .collect()
     }
 }
+
+#[cfg(test)]
+#[path = "request_tests.rs"]
+mod tests;

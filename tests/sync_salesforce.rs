@@ -304,3 +304,131 @@ async fn faults_leave_the_same_end_state_and_secrets_stay_out_of_logs() {
         faulty.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_and_bulk_pushes_write_every_record_once_and_map_failures_back() {
+    for db in TestDb::both().await {
+        let emu = emulator(Emulator::builder().seed(seed_leads(3_000, 6))).await;
+        write_config(
+            &db,
+            &emu,
+            "access_token",
+            "bulk_threshold = 1000000\nbulk_push_threshold = 2000\n",
+        );
+        let out = run(&db, &["pull", "sf"]).await;
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+        // 1,000 local edits of Leads that came from Salesforce: updates by Id, 5 calls.
+        let pool = db.pool().await;
+        assert_eq!(
+            pool.execute("UPDATE records SET title = 'Edited ' || id WHERE id <= 1000")
+                .await,
+            1_000
+        );
+        emu.clear_request_log();
+        let out = run(&db, &["push", "sf", "--json"]).await;
+        let errors = pool.rows("SELECT last_error FROM outbox LIMIT 3").await;
+        assert_eq!(code(&out), 0, "{}{} {errors:?}", stdout(&out), stderr(&out));
+        let push = &common::json(&out)["push"];
+        assert_eq!(push["counts"]["updated"], 1_000, "{push}");
+        let collections = emu
+            .request_log()
+            .iter()
+            .filter(|e| e.method == "PATCH" && e.path.ends_with("/composite/sobjects"))
+            .count();
+        assert_eq!(collections, 5, "1,000 records in 200-record calls");
+        assert_eq!(calls(&emu, "/jobs/ingest"), 0);
+        assert_eq!(emu.count("Lead"), 3_000, "updates, not new Leads");
+        let edited = emu
+            .all("Lead")
+            .iter()
+            .filter(|r| text(r, "Title").starts_with("Edited "))
+            .count();
+        assert_eq!(edited, 1_000);
+
+        // 2,500 new leads from a spreadsheet, three without a last name: one Bulk job, and
+        // each refused row mapped back to its own record.
+        let mut csv = String::from("Email,First Name,Last Name,Company\n");
+        for i in 0..2_500 {
+            let last = if [10, 1_000, 2_499].contains(&i) {
+                String::new()
+            } else {
+                format!("Ng{i}")
+            };
+            csv.push_str(&format!("bulk{i}@newco.example,Lee,{last},NewCo\n"));
+        }
+        let file = db.write("leads.csv", csv);
+        let out = run(&db, &["import", file.to_str().unwrap()]).await;
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        emu.clear_request_log();
+        let out = run(&db, &["push", "sf", "--json"]).await;
+        assert_eq!(code(&out), 4, "refused rows → exit 4; {}", stderr(&out));
+        let push = &common::json(&out)["push"];
+        assert_eq!(push["counts"]["inserted"], 2_497, "{push}");
+        assert_eq!(push["counts"]["rejected"], 3, "{push}");
+        let job_creates = emu
+            .request_log()
+            .iter()
+            .filter(|e| e.method == "POST" && e.path.ends_with("/jobs/ingest"))
+            .count();
+        assert_eq!(job_creates, 1, "one Bulk ingest job");
+        assert_eq!(emu.count("Lead"), 5_497);
+        let refused = pool
+            .rows(
+                "SELECT r.email, o.last_error FROM outbox o JOIN records r ON r.id = o.record_id \
+                 WHERE o.system = 'sf' AND o.status = 'failed' ORDER BY r.email",
+            )
+            .await;
+        let emails: Vec<_> = refused
+            .iter()
+            .map(|r| r[0].clone().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            emails,
+            [
+                "bulk1000@newco.example",
+                "bulk10@newco.example",
+                "bulk2499@newco.example"
+            ]
+        );
+        assert!(
+            refused.iter().all(|r| r[1]
+                .as_deref()
+                .unwrap_or("")
+                .contains("REQUIRED_FIELD_MISSING")),
+            "{refused:?}"
+        );
+        // Our writes come back as echoes: the only news is the value Salesforce filled in on
+        // the new Leads (their default Status), and nothing goes back.
+        let out = run(&db, &["sync", "sf", "--json"]).await;
+        let v = common::json(&out);
+        assert_eq!(v["pulls"][0]["counts"]["updated"], 2_497, "{v}");
+        assert_eq!(v["push"]["counts"]["rows_read"], 0, "{v}");
+        let pulled_fields = pool
+            .rows(&format!(
+                "SELECT DISTINCT field FROM audit_log WHERE run_id = {} ORDER BY field",
+                v["pulls"][0]["run_id"]
+            ))
+            .await;
+        assert_eq!(
+            pulled_fields,
+            vec![
+                vec![Some("lead_status".to_string())],
+                vec![Some("source_modified_at".to_string())]
+            ]
+        );
+        // A second sync in a row writes nothing anywhere.
+        emu.clear_request_log();
+        let out = run(&db, &["sync", "sf", "--json"]).await;
+        let v = common::json(&out);
+        assert_eq!(v["pulls"][0]["counts"]["updated"], 0, "{v}");
+        assert_eq!(v["push"]["counts"]["rows_read"], 0, "{v}");
+        let writes = emu
+            .request_log()
+            .iter()
+            .filter(|e| e.method == "PATCH" || e.path.contains("/jobs/ingest"))
+            .count();
+        assert_eq!(writes, 0);
+        emu.shutdown().await;
+    }
+}

@@ -132,7 +132,8 @@ pub trait SyncStore: Send + Sync {
     /// The stored pull cursor of `system`/`object`.
     async fn cursor(&self, system: &str, object: &str) -> StoreResult<Option<serde_json::Value>>;
     /// Take (or renew) the lease on `system`/`object`/`direction` for `owner` until
-    /// `until`; false when another owner holds an unexpired lease.
+    /// `until`; false when another owner holds an unexpired lease. `take_over` names a
+    /// holder known to be dead whose lease may be taken before it expires.
     async fn acquire_lease(
         &self,
         system: &str,
@@ -140,7 +141,15 @@ pub trait SyncStore: Send + Sync {
         direction: &str,
         owner: &str,
         until: DateTime<Utc>,
+        take_over: Option<&str>,
     ) -> StoreResult<bool>;
+    /// The current holder of a lease, if any (expired or not).
+    async fn lease_holder(
+        &self,
+        system: &str,
+        object: &str,
+        direction: &str,
+    ) -> StoreResult<Option<String>>;
     /// Give a lease back.
     async fn release_lease(
         &self,

@@ -62,6 +62,7 @@ macro_rules! impl_sync_store {
                 direction: &str,
                 owner: &str,
                 until: chrono::DateTime<chrono::Utc>,
+                take_over: Option<&str>,
             ) -> $crate::store::StoreResult<bool> {
                 let now = chrono::Utc::now();
                 sqlx::query(
@@ -79,7 +80,8 @@ macro_rules! impl_sync_store {
                 let done = sqlx::query(
                     "UPDATE sync_state SET lease_owner = $4, lease_until = $5 \
                      WHERE system = $1 AND object = $2 AND direction = $3 \
-                     AND (lease_owner IS NULL OR lease_owner = $4 OR lease_until < $6)",
+                     AND (lease_owner IS NULL OR lease_owner = $4 OR lease_until < $6 \
+                     OR lease_owner = $7)",
                 )
                 .bind(system)
                 .bind(object)
@@ -87,9 +89,22 @@ macro_rules! impl_sync_store {
                 .bind(owner)
                 .bind(until)
                 .bind(now)
+                .bind(take_over)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn lease_holder(&self, system: &str, object: &str, direction: &str) -> $crate::store::StoreResult<Option<String>> {
+                let row: Option<(Option<String>,)> = sqlx::query_as(
+                    "SELECT lease_owner FROM sync_state WHERE system = $1 AND object = $2 AND direction = $3",
+                )
+                .bind(system)
+                .bind(object)
+                .bind(direction)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.and_then(|(o,)| o))
             }
 
             async fn release_lease(&self, system: &str, object: &str, direction: &str, owner: &str) -> $crate::store::StoreResult<()> {

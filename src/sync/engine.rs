@@ -59,8 +59,8 @@ impl SyncContext {
         let phones = PhoneNormalizer::new(region).map_err(|e| SyncError::Config(e.to_string()))?;
         let dnc = DncList::new(store.dnc_entries().await?, Utc::now());
         let owner = format!(
-            "{}-{}-{}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
+            "{}:{}:{}",
+            host_name(),
             std::process::id(),
             Utc::now().timestamp_nanos_opt().unwrap_or_default()
         );
@@ -109,11 +109,13 @@ impl SyncContext {
         }
     }
 
-    /// The local side of a merge: `slots` of `data`. A Do-Not-Contact record reads as opted
-    /// out of everything, so the opt-out reaches the CRM.
+    /// The local side of a merge: `slots` of `data`. A record on the Do-Not-Contact list
+    /// without an opt-out of its own reads as opted out of everything, so the list reaches
+    /// the CRM; a record that opted out of one channel keeps exactly that opt-out (a CRM's
+    /// own opt-outs are never widened to other channels behind the user's back).
     pub fn local_snapshot(&self, data: &RecordData, map: &ObjectMap) -> Snapshot {
         let mut snap = Snapshot::of_record(data, map.fields.iter().map(|(_, s)| *s));
-        if data.do_not_contact {
+        if data.do_not_contact && !data.email_opt_out && !data.call_opt_out {
             for slot in [Slot::EmailOptOut, Slot::CallOptOut] {
                 if snap.contains(slot) {
                     snap.set(slot, Some("true".into()));
@@ -154,11 +156,28 @@ impl SyncContext {
     pub async fn lease(&self, object: &str, direction: &str) -> Result<(), SyncError> {
         let until = Utc::now() + LEASE;
         let system = self.system();
-        if self
-            .store
-            .acquire_lease(system, object, direction, &self.owner, until)
+        let store = &self.store;
+        if store
+            .acquire_lease(system, object, direction, &self.owner, until, None)
             .await?
         {
+            return Ok(());
+        }
+        // A holder on this machine whose process is gone (killed, crashed) cannot renew: take
+        // its lease at once instead of making the rerun wait for it to expire.
+        let holder = store.lease_holder(system, object, direction).await?;
+        let dead = holder.as_deref().filter(|h| holder_is_dead(h));
+        if dead.is_some()
+            && store
+                .acquire_lease(system, object, direction, &self.owner, until, dead)
+                .await?
+        {
+            tracing::info!(
+                system,
+                object,
+                direction,
+                "took over the lease of a process that is gone"
+            );
             Ok(())
         } else {
             Err(SyncError::Busy {
@@ -167,6 +186,27 @@ impl SyncContext {
                 direction: direction.to_string(),
             })
         }
+    }
+
+    /// Mark runs of `kind` on `input` that a killed process left `running` as `interrupted`.
+    /// Called with the lease held, so none of them can still be alive.
+    ///
+    /// # Errors
+    /// [`SyncError::Store`].
+    pub async fn close_interrupted(&self, kind: &str, input: &str) -> Result<(), SyncError> {
+        for run in self.store.list_runs(200).await? {
+            if run.status == "running"
+                && run.kind == kind
+                && run.system == self.conn.name
+                && run.input.as_deref() == Some(input)
+            {
+                let note = "the process stopped before finishing; the next run resumed from its last saved page";
+                self.store
+                    .finish_run(run.id, "interrupted", run.elapsed_ms, Some(note))
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Give the lease back.
@@ -179,5 +219,49 @@ impl SyncContext {
         {
             tracing::warn!(%system, object, "could not release the lease: {e}");
         }
+    }
+}
+
+/// This machine's name, for lease owners.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Whether a lease owner (`host:pid:nanos`) is a process of this machine that no longer runs.
+/// Only answerable where `/proc` exists; elsewhere a lease simply expires.
+fn holder_is_dead(owner: &str) -> bool {
+    let mut parts = owner.split(':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    if host != host_name() || !std::path::Path::new("/proc/self").exists() {
+        return false;
+    }
+    pid.parse::<u32>().is_ok_and(|pid| {
+        pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_is_dead_only_when_its_local_process_is_gone() {
+        let me = format!("{}:{}:1", host_name(), std::process::id());
+        assert!(!holder_is_dead(&me));
+        // PIDs are below 2^22 on Linux; this one cannot exist.
+        let gone = format!("{}:{}:1", host_name(), 99_999_999u32);
+        assert_eq!(
+            holder_is_dead(&gone),
+            std::path::Path::new("/proc/self").exists()
+        );
+        assert!(!holder_is_dead("another-host:1:1"));
+        assert!(!holder_is_dead("garbage"));
     }
 }

@@ -88,6 +88,7 @@ async fn pull_leased(
         Some(Cursor::Watermark { .. }) => "incremental",
         _ => "full",
     };
+    ctx.close_interrupted("pull", object).await?;
     let run = ctx
         .store
         .create_run(&NewRun {

@@ -116,6 +116,7 @@ async fn targets(
 async fn push_leased(ctx: &SyncContext, objects: &[String]) -> Result<PushSummary, SyncError> {
     let started = Instant::now();
     let system = ctx.system().to_string();
+    ctx.close_interrupted("push", &objects.join(",")).await?;
     let run = ctx
         .store
         .create_run(&NewRun {

@@ -28,14 +28,15 @@ use crate::results::{bulk_outcomes, BulkResultFiles};
 /// only started when the daily-allowance stop leaves room for them.
 pub const JOB_MIN_CALLS: u64 = 5;
 
-/// Upserts `batch` through Bulk API 2.0 ingest jobs; one outcome per input, in input order.
+/// Upserts `batch` on `key_field` (the external id field, or `Id`) through Bulk API 2.0
+/// ingest jobs; one outcome per input, in input order.
 pub(crate) async fn push_bulk(
     conn: &SalesforceConnector,
     object: &str,
     batch: &[OutboundRecord],
+    key_field: &str,
 ) -> Result<Vec<WriteOutcome>, ConnectorError> {
     check_object(object)?;
-    let key_field = conn.config.external_id_field.as_str();
     let keys: Vec<String> = batch
         .iter()
         .map(|r| external_id_value(r, key_field))
@@ -66,7 +67,7 @@ pub(crate) async fn push_bulk(
             .iter()
             .map(|&p| (batch[p].local_id, keys[p].clone()))
             .collect();
-        let job_outcomes = run_job(conn, object, upload.csv, &rows).await?;
+        let job_outcomes = run_job(conn, object, key_field, upload.csv, &rows).await?;
         for (&p, outcome) in upload.positions.iter().zip(job_outcomes) {
             outcomes[p] = Some(outcome);
         }
@@ -90,18 +91,25 @@ pub(crate) async fn push_bulk(
 async fn run_job(
     conn: &SalesforceConnector,
     object: &str,
+    key_field: &str,
     csv: String,
     rows: &[(i64, String)],
 ) -> Result<Vec<WriteOutcome>, ConnectorError> {
     conn.check_budget(JOB_MIN_CALLS)?;
-    let body = json!({
+    // Keyed on `Id`, the records exist already: an `update` job (an upsert on Id is not
+    // something Salesforce offers for records it did not create by external id).
+    let mut body = json!({
         "object": object,
-        "externalIdFieldName": conn.config.external_id_field,
         "operation": "upsert",
         "contentType": "CSV",
         "lineEnding": "LF",
         "columnDelimiter": "COMMA",
     });
+    if key_field == "Id" {
+        body["operation"] = json!("update");
+    } else {
+        body["externalIdFieldName"] = json!(key_field);
+    }
     let created = conn
         .call(|s| HttpRequest::post(conn.data_url(s, "/jobs/ingest")).json(&body))
         .await?;
@@ -149,7 +157,7 @@ async fn run_job(
         failed: &failed_rows,
         unprocessed: &unprocessed,
     };
-    let mut outcomes = bulk_outcomes(rows, &conn.config.external_id_field, files)
+    let mut outcomes = bulk_outcomes(rows, key_field, files)
         .map_err(|m| remote(format!("Bulk ingest job {id}: {m}")))?;
     let job_error = info
         .get("errorMessage")

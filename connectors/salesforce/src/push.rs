@@ -1,7 +1,12 @@
-//! Pushes: sObject Collections upsert on the external id field, at most
-//! [`COLLECTIONS_MAX`] records per call, `allOrNone = false` so one bad record does not roll
-//! back its siblings. Pushes of more than `bulk_push_threshold` records go through Bulk API
-//! 2.0 ingest instead (the crate's `bulk_push` module).
+//! Pushes: sObject Collections upsert, at most [`COLLECTIONS_MAX`] records per call,
+//! `allOrNone = false` so one bad record does not roll back its siblings. Pushes of more than
+//! `bulk_push_threshold` records go through Bulk API 2.0 ingest instead (the crate's
+//! `bulk_push` module).
+//!
+//! Records the org does not have yet (no `remote_id`) are upserted on the external id field,
+//! so a replayed push never creates a second copy. Records already linked to a Salesforce
+//! record are updated by `Id` (Collections update, or a Bulk `update` job): records created in
+//! Salesforce carry no external id value, and upserting them on one would create duplicates.
 
 use crmsync_sdk::crm::{OutboundRecord, WriteOutcome};
 use crmsync_sdk::http::HttpRequest;
@@ -31,8 +36,8 @@ pub fn collections_body(object: &str, external_id_field: &str, chunk: &[Outbound
             let mut map = Map::new();
             map.insert("attributes".into(), json!({ "type": object }));
             for (name, value) in &record.fields {
-                // The id travels in the URL key, never in the body of an upsert.
-                if name != "Id" {
+                // The key is written last, from `external_id_value`.
+                if name != "Id" && name != external_id_field {
                     map.insert(
                         name.clone(),
                         value.clone().map_or(Value::Null, Value::String),
@@ -62,34 +67,113 @@ pub(crate) fn check_object(object: &str) -> Result<(), ConnectorError> {
     }
 }
 
-/// Upserts `batch`: through Bulk API 2.0 ingest when it holds more than
-/// `bulk_push_threshold` records, else through sObject Collections.
+/// Writes `batch`: linked records updated by `Id`, new ones upserted on the external id field;
+/// each group through Bulk API 2.0 ingest when it holds more than `bulk_push_threshold`
+/// records, else through sObject Collections. One outcome per input, in input order.
 pub(crate) async fn push(
     conn: &SalesforceConnector,
     object: &str,
     batch: &[OutboundRecord],
 ) -> Result<Vec<WriteOutcome>, ConnectorError> {
-    if batch.len() as u64 > conn.config.bulk_push_threshold {
-        crate::bulk_push::push_bulk(conn, object, batch).await
-    } else {
-        push_collections(conn, object, batch).await
+    let (linked, new): (Vec<usize>, Vec<usize>) =
+        (0..batch.len()).partition(|&i| batch[i].remote_id.is_some());
+    let external = conn.config.external_id_field.as_str();
+    let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; batch.len()];
+    for (positions, key) in [(linked, "Id"), (new, external)] {
+        if positions.is_empty() {
+            continue;
+        }
+        let group: Vec<OutboundRecord> = positions.iter().map(|&i| keyed(&batch[i], key)).collect();
+        let bulk = group.len() as u64 > conn.config.bulk_push_threshold;
+        let written = match (bulk, key) {
+            (true, _) => crate::bulk_push::push_bulk(conn, object, &group, key).await?,
+            (false, "Id") => update_collections(conn, object, &group).await?,
+            (false, _) => push_collections(conn, object, &group, key).await?,
+        };
+        for (&i, outcome) in positions.iter().zip(written) {
+            outcomes[i] = Some(outcome);
+        }
     }
+    Ok(outcomes
+        .into_iter()
+        .zip(batch)
+        .map(|(outcome, record)| {
+            outcome.unwrap_or_else(|| WriteOutcome::Rejected {
+                local_id: record.local_id,
+                code: "MISSING_RESULT".to_string(),
+                message: "no outcome for this record".to_string(),
+                retryable: true,
+            })
+        })
+        .collect())
 }
 
-/// Upserts `batch` in Collections calls of at most [`COLLECTIONS_MAX`] records.
+/// `record` ready to be written on `key`: keyed on `Id`, it carries its Salesforce id.
+fn keyed(record: &OutboundRecord, key: &str) -> OutboundRecord {
+    let mut record = record.clone();
+    if key == "Id" {
+        record
+            .fields
+            .insert("Id".to_string(), record.remote_id.clone());
+    }
+    record
+}
+
+/// Upserts `batch` on `key` in Collections calls of at most [`COLLECTIONS_MAX`] records.
 pub(crate) async fn push_collections(
+    conn: &SalesforceConnector,
+    object: &str,
+    batch: &[OutboundRecord],
+    key: &str,
+) -> Result<Vec<WriteOutcome>, ConnectorError> {
+    check_object(object)?;
+    let path = format!("/composite/sobjects/{object}/{key}");
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(COLLECTIONS_MAX) {
+        let body = collections_body(object, key, chunk);
+        let response = conn
+            .call(|s| HttpRequest::patch(conn.data_url(s, &path)).json(&body))
+            .await?;
+        let ids: Vec<i64> = chunk.iter().map(|r| r.local_id).collect();
+        let text = String::from_utf8_lossy(&response.body);
+        let chunk_outcomes = collections_outcomes(&ids, &text)
+            .map_err(|m| ConnectorError::new(CONNECTOR, ErrorKind::Remote, m))?;
+        outcomes.extend(chunk_outcomes);
+    }
+    Ok(outcomes)
+}
+
+/// The Collections update body for `chunk` (records carrying `Id`).
+pub fn update_body(object: &str, chunk: &[OutboundRecord]) -> Value {
+    let records: Vec<Value> = chunk
+        .iter()
+        .map(|record| {
+            let mut map = Map::new();
+            map.insert("attributes".into(), json!({ "type": object }));
+            for (name, value) in &record.fields {
+                map.insert(
+                    name.clone(),
+                    value.clone().map_or(Value::Null, Value::String),
+                );
+            }
+            Value::Object(map)
+        })
+        .collect();
+    json!({ "allOrNone": false, "records": records })
+}
+
+/// Updates linked records by `Id` in Collections calls of at most [`COLLECTIONS_MAX`].
+async fn update_collections(
     conn: &SalesforceConnector,
     object: &str,
     batch: &[OutboundRecord],
 ) -> Result<Vec<WriteOutcome>, ConnectorError> {
     check_object(object)?;
-    let key = conn.config.external_id_field.clone();
-    let path = format!("/composite/sobjects/{object}/{key}");
     let mut outcomes = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(COLLECTIONS_MAX) {
-        let body = collections_body(object, &key, chunk);
+        let body = update_body(object, chunk);
         let response = conn
-            .call(|s| HttpRequest::patch(conn.data_url(s, &path)).json(&body))
+            .call(|s| HttpRequest::patch(conn.data_url(s, "/composite/sobjects")).json(&body))
             .await?;
         let ids: Vec<i64> = chunk.iter().map(|r| r.local_id).collect();
         let text = String::from_utf8_lossy(&response.body);

@@ -203,3 +203,73 @@ async fn secrets_stay_out_of_debug_output_and_traces() {
     );
     assert!(!shown.contains(CLIENT_ID), "{shown}");
 }
+
+/// Leads created in Salesforce carry no external id: pushes of linked records update them by
+/// `Id` (Collections update below the Bulk threshold, a Bulk `update` job above it) and never
+/// create a second copy.
+#[tokio::test]
+async fn linked_records_are_updated_by_id_on_both_paths() {
+    let emu = emulator(Emulator::builder()).await;
+    let ids: Vec<String> = (0..5)
+        .map(|i| {
+            emu.insert(
+                "Lead",
+                serde_json::json!({"LastName": format!("Made{i}"), "Company": "InSf"}),
+            )
+            .unwrap()
+        })
+        .collect();
+    let linked = |title: &str| -> Vec<OutboundRecord> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| OutboundRecord {
+                local_id: i as i64 + 1,
+                remote_id: Some(id.clone()),
+                fields: [("Title".to_string(), Some(title.to_string()))].into(),
+            })
+            .collect()
+    };
+    for (threshold, title) in [(50_000, "Via Collections"), (2, "Via Bulk")] {
+        let conn = connector(config(
+            &emu,
+            "access_token",
+            &format!("bulk_push_threshold = {threshold}"),
+        ));
+        emu.clear_request_log();
+        let outcomes = conn.push("Lead", &linked(title)).await.unwrap();
+        for (outcome, id) in outcomes.iter().zip(&ids) {
+            assert!(
+                matches!(outcome, WriteOutcome::Updated { remote_id, .. } if remote_id == id),
+                "{outcome:?}"
+            );
+        }
+        assert_eq!(emu.count("Lead"), 5, "no duplicates");
+        for id in &ids {
+            assert_eq!(emu.record("Lead", id).unwrap()["Title"], title);
+        }
+        let log = emu.request_log();
+        let updates = log
+            .iter()
+            .filter(|e| e.method == "PATCH" && e.path.ends_with("/composite/sobjects"))
+            .count();
+        let jobs = log
+            .iter()
+            .filter(|e| e.method == "POST" && e.path.ends_with("/jobs/ingest"))
+            .count();
+        assert_eq!(
+            (updates, jobs),
+            if threshold == 2 { (0, 1) } else { (1, 0) }
+        );
+    }
+    // An unknown id is a per-record refusal, not a failed call.
+    let conn = connector(config(&emu, "access_token", ""));
+    let mut batch = linked("Again");
+    batch[2].remote_id = Some("00Q000000000000AAA".to_string());
+    let outcomes = conn.push("Lead", &batch).await.unwrap();
+    assert!(
+        matches!(outcomes[2], WriteOutcome::Rejected { .. }),
+        "{:?}",
+        outcomes[2]
+    );
+    assert!(matches!(outcomes[3], WriteOutcome::Updated { .. }));
+}

@@ -39,6 +39,7 @@ mod bulk_process;
 mod bulk_query;
 mod clock;
 mod collections;
+mod collections_update;
 mod describe;
 mod error;
 pub mod faults;

@@ -10,7 +10,8 @@ use axum::Router;
 use super::error::ApiError;
 use super::state::EmulatorState;
 use super::{
-    auth, bulk_ingest, bulk_query, collections, describe, log, middleware, query, sobjects,
+    auth, bulk_ingest, bulk_query, collections, collections_update, describe, log, middleware,
+    query, sobjects,
 };
 
 /// The emulator as an axum router, for serving it on your own listener. Paths:
@@ -19,7 +20,7 @@ use super::{
 /// - `GET /services/data/` (versions; free and unauthenticated)
 /// - under `/services/data/vXX.X/`: `limits`, `sobjects`, `sobjects/{S}`,
 ///   `sobjects/{S}/describe`, `sobjects/{S}/{id}`, `sobjects/{S}/{field}/{value}`, `query`,
-///   `queryAll`, `query/{locator}`, `composite/sobjects/{S}/{field}`, `jobs/ingest...`,
+///   `queryAll`, `query/{locator}`, `composite/sobjects` (update), `composite/sobjects/{S}/{field}`, `jobs/ingest...`,
 ///   `jobs/query...`
 /// - `GET`/`DELETE /__emulator/requests` (the request log)
 pub fn router(state: EmulatorState) -> Router {
@@ -45,6 +46,7 @@ pub fn router(state: EmulatorState) -> Router {
         .route("/query/{locator}", get(query::more))
         .route("/queryAll", get(query::query_all))
         .route("/queryAll/{locator}", get(query::more))
+        .route("/composite/sobjects", patch(collections_update::update))
         .route(
             "/composite/sobjects/{sobject}/{field}",
             patch(collections::upsert),

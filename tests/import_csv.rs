@@ -244,10 +244,11 @@ async fn garbage_input_never_panics() {
     }
     let file = db.write("garbage.csv", &bytes);
     let out = db.crmsync(&["import", file.to_str().unwrap(), "--json"]);
-    let c = code(&out);
-    assert!(c == 0 || c == 4 || c == 1, "exit {c}: {}", stderr(&out));
+    // Random bytes after a valid header: read as Windows-1252 text, the rows are mostly
+    // ragged or id-less, so the import finishes with rejects, and every row is accounted for.
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
-    if c != 1 {
-        assert_accounting(&json(&out));
-    }
+    let v = json(&out);
+    assert_accounting(&v);
+    assert!(v["rejected"].as_u64().unwrap() > 0, "{v}");
 }

@@ -190,3 +190,50 @@ async fn killed_push_then_rerun_creates_every_record_exactly_once() {
         running.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_lease_keeps_a_second_worker_out_until_it_expires() {
+    for db in TestDb::both().await {
+        let running = emulator(50).await;
+        config(&db, &running);
+        assert_eq!(code(&db.crmsync(&["runs"])), 0);
+        let pool = db.pool().await;
+        // Another machine's worker holds the pull lease for a while yet.
+        pool.execute(
+            "INSERT INTO sync_state (system, object, direction, lease_owner, lease_until, updated_at) \
+             VALUES ('hs', 'contacts', 'pull', 'worker-b.internal:4242:1', '2099-01-01T00:00:00+00:00', \
+             '2026-01-01T00:00:00+00:00')",
+        )
+        .await;
+        let out = db
+            .crmsync_env(&["pull", "hs"], &[("HUBSPOT_TOKEN", TOKEN)])
+            .await;
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("being synced by another crmsync process"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(pool.count("SELECT COUNT(*) FROM records").await, 0);
+        assert_eq!(
+            running.request_log().len(),
+            0,
+            "no CRM call without the lease"
+        );
+
+        // Its lease expires (the worker died without renewing): the next pull proceeds and
+        // gives the lease back when done.
+        pool.execute("UPDATE sync_state SET lease_until = '2000-01-01T00:00:00+00:00'")
+            .await;
+        let out = db
+            .crmsync_env(&["pull", "hs"], &[("HUBSPOT_TOKEN", TOKEN)])
+            .await;
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(pool.count("SELECT COUNT(*) FROM records").await, 50);
+        let holders = pool
+            .count("SELECT COUNT(*) FROM sync_state WHERE lease_owner IS NOT NULL")
+            .await;
+        assert_eq!(holders, 0);
+        running.shutdown().await;
+    }
+}

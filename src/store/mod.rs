@@ -7,17 +7,22 @@
 //! - `shared`: the query code both dialects run (one text, instantiated per dialect).
 //! - [`sqlite`], [`postgres`]: connection setup, migrations and the few dialect-only
 //!   statements.
+//! - [`import_tx`]: [`ImportTx`], the batch writes of an import, with a bulk path per
+//!   dialect (`sqlite_bulk`: a synchronous SQLite writer; `postgres/copy`: `COPY`).
 //!
 //! Every statement is static text with bound parameters; column names come from the closed
 //! [`crate::model::Field`] list, never from configuration or input.
 
 mod imp;
+pub mod import_tx;
 pub mod postgres;
 mod shared;
 pub mod sqlite;
+mod sqlite_bulk;
 pub mod types;
 pub mod url;
 
+pub use import_tx::{GeneralImportTx, ImportTx};
 pub use types::*;
 
 use crate::model::RecordData;
@@ -47,6 +52,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    /// An error of the synchronous SQLite writer used by imports.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Stored data that crmsync cannot read back.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -64,6 +72,17 @@ pub trait Store: Send + Sync + 'static {
     fn display_url(&self) -> &str;
     /// Begin a transaction.
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
+    /// Begin a transaction for an import's batch writes. Dialects with a bulk path override
+    /// this; the default wraps [`Store::begin`].
+    async fn begin_import(&self) -> StoreResult<Box<dyn ImportTx>> {
+        Ok(Box::new(GeneralImportTx(self.begin().await?)))
+    }
+    /// Called once an import has committed its last batch, before its run is marked finished:
+    /// a store that deferred work during a bulk load completes it here (SQLite rebuilds the
+    /// secondary indexes it dropped while loading an empty table).
+    async fn import_finished(&self) -> StoreResult<()> {
+        Ok(())
+    }
 
     /// Whether any record is linked to `system` (used to skip lookups on a fresh import).
     async fn has_links(&self, system: &str, object: &str) -> StoreResult<bool>;

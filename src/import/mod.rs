@@ -23,7 +23,9 @@ use crate::normalize::dnc::DncList;
 use crate::normalize::mapping::{self, MappingError};
 use crate::normalize::phone::{PhoneNormalizer, UnknownRegion};
 use crate::normalize::row::RowNormalizer;
-use crate::store::{NewRecord, NewRun, RunCounts, Store, StoreError, StoreTx, WriteCtx};
+use crate::store::{
+    ImportTx, NewRecord, NewRun, RecordUpdate, RunCounts, Store, StoreError, WriteCtx,
+};
 use chrono::Utc;
 use crmsync_sdk::{spawn_table_reader, ConnectorError, Progress};
 use futures::StreamExt;
@@ -251,9 +253,9 @@ pub async fn run_import(
     let rx = spawn_table_reader(reader, 0, opts.batch_rows, 4);
     let mut batches = stream::normalized(rx, normalizer, opts.workers);
     let mut classifier = Classifier::new(run_id, present, fresh, opts.dry_run, fingerprint.clone());
-    let mut dry_tx: Option<Box<dyn StoreTx>> = None;
+    let mut dry_tx: Option<Box<dyn ImportTx>> = None;
     if opts.dry_run {
-        dry_tx = Some(store.begin().await?);
+        dry_tx = Some(store.begin_import().await?);
     }
     let mut events_seen: i64 = 0;
     while let Some(batch) = batches.next().await {
@@ -282,7 +284,7 @@ pub async fn run_import(
         };
         let mut tx = match dry_tx.take() {
             Some(tx) => tx,
-            None => store.begin().await?,
+            None => store.begin_import().await?,
         };
         let keys = classifier.keys_to_lookup(&batch.items);
         let existing = tx.lookup(&system, CONTACT, &keys).await?;
@@ -298,10 +300,17 @@ pub async fn run_import(
             })
             .collect();
         tx.insert_records(&ctx, &inserts).await?;
-        for u in &plan.updates {
-            tx.update_record(&ctx, u.record_id, u.link_id, &u.data, u.row)
-                .await?;
-        }
+        let updates: Vec<RecordUpdate<'_>> = plan
+            .updates
+            .iter()
+            .map(|u| RecordUpdate {
+                record_id: u.record_id,
+                link_id: u.link_id,
+                data: &u.data,
+                row: u.row,
+            })
+            .collect();
+        tx.update_records(&ctx, &updates).await?;
         counts += plan.counts;
         if opts.dry_run {
             observer.plan_lines(&plan.lines);
@@ -316,6 +325,9 @@ pub async fn run_import(
     }
     if let Some(tx) = dry_tx {
         tx.rollback().await?;
+    }
+    if !opts.dry_run {
+        store.import_finished().await?;
     }
     let elapsed_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     if !opts.dry_run {

@@ -2,7 +2,8 @@
 //! and stamped out per dialect by `impl_store!(StoreType, TxType, Driver)`. The dialect module
 //! supplies `pool: Pool<Driver>`, `url: String` on the store and an
 //! `alloc_record_ids(&mut Transaction, n) -> StoreResult<Vec<i64>>` function returning `n`
-//! fresh record ids, and `DIALECT` / `BEGIN_SQL` constants.
+//! fresh record ids, `begin_import(&Store)` / `import_finished(&Store)` functions for the
+//! import path, and `DIALECT` / `BEGIN_SQL` constants.
 
 macro_rules! impl_store {
     ($store:ident, $txty:ident, $db:ty) => {
@@ -56,6 +57,14 @@ macro_rules! impl_store {
 
             async fn begin(&self) -> $crate::store::StoreResult<Box<dyn $crate::store::StoreTx>> {
                 Ok(Box::new($txty { tx: self.pool.begin_with(BEGIN_SQL).await? }))
+            }
+
+            async fn begin_import(&self) -> $crate::store::StoreResult<Box<dyn $crate::store::ImportTx>> {
+                begin_import(self).await
+            }
+
+            async fn import_finished(&self) -> $crate::store::StoreResult<()> {
+                import_finished(self).await
             }
 
             async fn has_links(&self, system: &str, object: &str) -> $crate::store::StoreResult<bool> {

@@ -9,19 +9,24 @@
 //!   statements.
 //! - [`sync`]: what the CRM sync engine stores (links with base snapshots, cursors, leases,
 //!   conflicts, outbox); `sync_imp` implements it for both dialects.
+//! - [`import_tx`]: [`ImportTx`], the batch writes of an import, with a bulk path per
+//!   dialect (`sqlite_bulk`: a synchronous SQLite writer; `postgres/copy`: `COPY`).
 //!
 //! Every statement is static text with bound parameters; column names come from the closed
 //! [`crate::model::Field`] list, never from configuration or input.
 
 mod imp;
+pub mod import_tx;
 pub mod postgres;
 mod shared;
 pub mod sqlite;
+mod sqlite_bulk;
 pub mod sync;
 mod sync_imp;
 pub mod types;
 pub mod url;
 
+pub use import_tx::{GeneralImportTx, ImportTx};
 pub use types::*;
 
 use crate::model::RecordData;
@@ -51,6 +56,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    /// An error of the synchronous SQLite writer used by imports.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Stored data that crmsync cannot read back.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -68,6 +76,17 @@ pub trait Store: sync::SyncStore + Send + Sync + 'static {
     fn display_url(&self) -> &str;
     /// Begin a transaction.
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
+    /// Begin a transaction for an import's batch writes. Dialects with a bulk path override
+    /// this; the default wraps [`Store::begin`].
+    async fn begin_import(&self) -> StoreResult<Box<dyn ImportTx>> {
+        Ok(Box::new(GeneralImportTx(self.begin().await?)))
+    }
+    /// Called once an import has committed its last batch, before its run is marked finished:
+    /// a store that deferred work during a bulk load completes it here (SQLite rebuilds the
+    /// secondary indexes it dropped while loading an empty table).
+    async fn import_finished(&self) -> StoreResult<()> {
+        Ok(())
+    }
 
     /// Whether any record is linked to `system` (used to skip lookups on a fresh import).
     async fn has_links(&self, system: &str, object: &str) -> StoreResult<bool>;

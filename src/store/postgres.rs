@@ -1,9 +1,11 @@
 //! PostgreSQL: for shared and production use.
 
+mod bulk;
+
 use super::imp::impl_store;
 use super::sync_imp::impl_sync_store;
 use super::url::redact;
-use super::{StoreError, StoreResult};
+use super::{ImportTx, StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
@@ -41,6 +43,9 @@ impl PgStore {
                 source,
             })?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        // An import killed while loading an empty table leaves it without the indexes it
+        // was going to build at the end.
+        bulk::ensure_indexes(&pool).await?;
         Ok(PgStore { pool, url: shown })
     }
 
@@ -63,6 +68,15 @@ async fn alloc_record_ids(
     .fetch_all(&mut **tx)
     .await?;
     Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+async fn begin_import(store: &PgStore) -> StoreResult<Box<dyn ImportTx>> {
+    let tx = store.pool.begin_with(BEGIN_SQL).await?;
+    Ok(Box::new(bulk::PgImportTx(PgTx { tx })))
+}
+
+async fn import_finished(store: &PgStore) -> StoreResult<()> {
+    bulk::ensure_indexes(&store.pool).await
 }
 
 /// Keys to look up, as a JSON array in `$3`. `= ANY(ARRAY(…))` lets the planner probe the

@@ -1,11 +1,13 @@
 //! SQLite: the embedded default (`./crmsync.db`).
 
 use super::imp::impl_store;
+use super::sqlite_bulk::{self, SqliteImportTx, WriterSlot};
 use super::sync_imp::impl_sync_store;
-use super::{StoreError, StoreResult};
+use super::{ImportTx, StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 const DIALECT: &str = "sqlite";
@@ -19,6 +21,8 @@ const BEGIN_SQL: &str = "BEGIN IMMEDIATE";
 pub struct SqliteStore {
     pool: SqlitePool,
     url: String,
+    /// The synchronous connection imports write through.
+    writer: Arc<WriterSlot>,
 }
 
 impl SqliteStore {
@@ -48,7 +52,14 @@ impl SqliteStore {
                 source,
             })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool, url })
+        // An import killed while loading an empty table leaves it without the indexes it
+        // was going to build at the end.
+        sqlite_bulk::ensure_indexes(&pool).await?;
+        Ok(SqliteStore {
+            pool,
+            url,
+            writer: Arc::new(WriterSlot::new(path)),
+        })
     }
 
     /// The underlying pool (for reports and tests).
@@ -65,6 +76,14 @@ async fn alloc_record_ids(tx: &mut Transaction<'static, Sqlite>, n: i64) -> Stor
         .await?;
     let first = max.unwrap_or(0) + 1;
     Ok((first..first + n).collect())
+}
+
+async fn begin_import(store: &SqliteStore) -> StoreResult<Box<dyn ImportTx>> {
+    SqliteImportTx::begin(Arc::clone(&store.writer)).await
+}
+
+async fn import_finished(store: &SqliteStore) -> StoreResult<()> {
+    sqlite_bulk::finish_load(&store.writer).await
 }
 
 /// Keys to look up, as a JSON array in `$3`.

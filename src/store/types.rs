@@ -148,6 +148,19 @@ pub struct NewRecord<'a> {
     pub row: u64,
 }
 
+/// A record whose data an import replaces.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordUpdate<'a> {
+    /// Record.
+    pub record_id: i64,
+    /// Its link to the source being imported.
+    pub link_id: i64,
+    /// The new data.
+    pub data: &'a RecordData,
+    /// The input row the data comes from.
+    pub row: u64,
+}
+
 /// One field change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {

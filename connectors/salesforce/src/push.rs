@@ -126,21 +126,11 @@ pub(crate) async fn push_collections(
     batch: &[OutboundRecord],
     key: &str,
 ) -> Result<Vec<WriteOutcome>, ConnectorError> {
-    check_object(object)?;
     let path = format!("/composite/sobjects/{object}/{key}");
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(COLLECTIONS_MAX) {
-        let body = collections_body(object, key, chunk);
-        let response = conn
-            .call(|s| HttpRequest::patch(conn.data_url(s, &path)).json(&body))
-            .await?;
-        let ids: Vec<i64> = chunk.iter().map(|r| r.local_id).collect();
-        let text = String::from_utf8_lossy(&response.body);
-        let chunk_outcomes = collections_outcomes(&ids, &text)
-            .map_err(|m| ConnectorError::new(CONNECTOR, ErrorKind::Remote, m))?;
-        outcomes.extend(chunk_outcomes);
-    }
-    Ok(outcomes)
+    send_collections(conn, object, &path, batch, |chunk| {
+        collections_body(object, key, chunk)
+    })
+    .await
 }
 
 /// The Collections update body for `chunk` (records carrying `Id`).
@@ -168,12 +158,27 @@ async fn update_collections(
     object: &str,
     batch: &[OutboundRecord],
 ) -> Result<Vec<WriteOutcome>, ConnectorError> {
+    send_collections(conn, object, "/composite/sobjects", batch, |chunk| {
+        update_body(object, chunk)
+    })
+    .await
+}
+
+/// PATCHes `batch` to `path` in chunks of [`COLLECTIONS_MAX`], one body per chunk, and maps
+/// the per-record results back to outcomes in input order.
+async fn send_collections(
+    conn: &SalesforceConnector,
+    object: &str,
+    path: &str,
+    batch: &[OutboundRecord],
+    body_of: impl Fn(&[OutboundRecord]) -> Value,
+) -> Result<Vec<WriteOutcome>, ConnectorError> {
     check_object(object)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(COLLECTIONS_MAX) {
-        let body = update_body(object, chunk);
+        let body = body_of(chunk);
         let response = conn
-            .call(|s| HttpRequest::patch(conn.data_url(s, "/composite/sobjects")).json(&body))
+            .call(|s| HttpRequest::patch(conn.data_url(s, path)).json(&body))
             .await?;
         let ids: Vec<i64> = chunk.iter().map(|r| r.local_id).collect();
         let text = String::from_utf8_lossy(&response.body);

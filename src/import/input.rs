@@ -47,8 +47,13 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Box<dyn TableReader>, Co
     }
 }
 
-/// Identify a file's content cheaply: size plus a SHA-256 over its first and last MiB. Used
-/// only to recognise "the same file again" when resuming an interrupted import.
+/// Bytes of the digest a fingerprint keeps (migration 0006 cut older ones to the same length).
+const FINGERPRINT_BYTES: usize = 8;
+
+/// Identify a file's content cheaply: size plus a SHA-256 over its first and last MiB, as 16
+/// hex digits (64 bits). Used to recognise "the same file again" when resuming an interrupted
+/// import, and stored on every record link to tell which input its values came from, so it
+/// is kept short.
 ///
 /// # Errors
 /// I/O errors reading the file.
@@ -68,7 +73,10 @@ pub fn fingerprint(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf);
     }
     let digest = hasher.finalize();
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(digest[..FINGERPRINT_BYTES]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Default source-system name for a file: its stem, lowercased, non-alphanumerics as `_`.
@@ -117,5 +125,10 @@ mod tests {
         std::fs::write(&a, "id,email\n1,a@b.cx\n").unwrap();
         assert_ne!(fa, fingerprint(&a).unwrap());
         assert_eq!(fingerprint(&a).unwrap(), fingerprint(&a).unwrap());
+        // 64 bits as 16 lowercase hex digits: what migration 0006 cuts older values to.
+        assert_eq!(fa.len(), 16);
+        assert!(fa
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     }
 }

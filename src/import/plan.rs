@@ -12,6 +12,7 @@
 //! run did to the store.
 
 use super::order::{duplicate_beats, first_beats_stored};
+use super::slot_index::SlotIndex;
 use crate::model::{Field, KeyKind, RecordData};
 use crate::normalize::row::NormalizedRow;
 use crate::store::{AuditEntry, ExistingRecord, RunCounts};
@@ -201,8 +202,8 @@ impl Classifier {
             .map(|e| (e.source_id.clone(), e))
             .collect();
         let mut plan = BatchPlan::default();
-        let mut slots: Vec<Slot> = Vec::new();
-        let mut by_key: FxHashMap<String, usize> = FxHashMap::default();
+        let mut slots: Vec<Slot> = Vec::with_capacity(items.len());
+        let mut by_key = SlotIndex::default();
         for item in items {
             plan.counts.events_done += 1;
             let row = match item {
@@ -223,11 +224,11 @@ impl Classifier {
             };
             plan.counts.rows_read += 1;
             plan.counts.invalid_values += i64::from(row.invalid_count);
-            if let Some(&idx) = by_key.get(&row.key) {
+            let hash = key_hash(&row.key);
+            if let Some(idx) = by_key.find(hash, &row.key, |i| &slots[i].key) {
                 self.merge_duplicate(&mut slots[idx], *row, &mut plan);
                 continue;
             }
-            let hash = key_hash(&row.key);
             let seen_before = !self.seen.insert(hash);
             let stored = existing.remove(&row.key);
             let slot = match stored {
@@ -292,7 +293,7 @@ impl Classifier {
                     dup_rows: Vec::new(),
                 },
             };
-            by_key.insert(slot.key.clone(), slots.len());
+            by_key.insert(hash, &slot.key, slots.len());
             slots.push(slot);
         }
         for slot in slots {

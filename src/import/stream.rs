@@ -42,13 +42,18 @@ fn normalize_batch(normalizer: &RowNormalizer, batch: RowBatch) -> NormalizedBat
 }
 
 /// Normalize batches from `rx` with up to `workers` batches in flight, preserving order.
+///
+/// The normalization runs in its own task and hands finished batches over through a channel
+/// of `ready` slots, so it keeps going while the writer is busy in the database (a stream
+/// combinator would only make progress while the writer polls it).
 pub fn normalized(
     rx: mpsc::Receiver<Result<RowBatch, ConnectorError>>,
     normalizer: Arc<RowNormalizer>,
     workers: usize,
+    ready: usize,
 ) -> BoxStream<'static, Result<NormalizedBatch, super::ImportError>> {
     let batches = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
-    batches
+    let mut normalized = batches
         .map(move |batch| {
             let normalizer = Arc::clone(&normalizer);
             async move {
@@ -59,5 +64,20 @@ pub fn normalized(
             }
         })
         .buffered(workers.max(1))
-        .boxed()
+        .boxed();
+    let (tx, out) = mpsc::channel(ready.max(1));
+    tokio::spawn(async move {
+        while let Some(batch) = normalized.next().await {
+            let failed = batch.is_err();
+            // A closed channel means the writer stopped (it failed or was dropped): stop too.
+            if tx.send(batch).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    stream::unfold(
+        out,
+        |mut out| async move { out.recv().await.map(|b| (b, out)) },
+    )
+    .boxed()
 }

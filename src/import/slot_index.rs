@@ -29,10 +29,13 @@ impl SlotIndex {
 
     /// Remember that `key` (not yet present) is at `idx`.
     pub fn insert(&mut self, hash: u64, key: &str, idx: usize) {
-        if self.by_hash.contains_key(&hash) {
-            self.collided.insert(key.to_owned(), idx);
-        } else {
-            self.by_hash.insert(hash, idx);
+        match self.by_hash.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(key.to_owned(), idx);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(idx);
+            }
         }
     }
 }

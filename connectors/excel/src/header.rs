@@ -17,7 +17,7 @@
 //! tells the caller where the table starts, so a misplaced header shows in the description
 //! rather than passing unnoticed.
 
-use crate::grid::Grid;
+use crate::feed::Placed;
 use crmsync_sdk::Cell;
 
 /// How many rows, from the first non-empty one, may hold the header.
@@ -32,22 +32,22 @@ pub(crate) struct Detected {
     pub(crate) cells: Vec<(u32, Cell)>,
 }
 
-/// Find the header row of `grid`; `None` when the sheet has no non-blank cell.
-pub(crate) fn detect(grid: &Grid) -> Option<Detected> {
-    let bounds = grid.bounds()?;
-    let last = bounds
-        .last_row
-        .min(bounds.first_row.saturating_add(WINDOW_ROWS - 1));
-    let rows: Vec<Detected> = (bounds.first_row..=last)
-        .map(|row| {
-            let cells = grid
-                .row(row)
-                .into_iter()
-                .filter(|(_, c)| !c.is_blank())
-                .collect();
-            Detected { row, cells }
-        })
-        .collect();
+/// Find the header row among `cells`, the first rows of a sheet sorted by (row, column);
+/// `None` when no cell is non-blank.
+pub(crate) fn detect(cells: &[Placed]) -> Option<Detected> {
+    let last = cells.first()?.row.saturating_add(WINDOW_ROWS - 1);
+    let mut rows: Vec<Detected> = Vec::new();
+    for placed in cells.iter().take_while(|p| p.row <= last) {
+        if rows.last().is_none_or(|r| r.row != placed.row) {
+            rows.push(Detected {
+                row: placed.row,
+                cells: Vec::new(),
+            });
+        }
+        if let Some(row) = rows.last_mut().filter(|_| !placed.cell.is_blank()) {
+            row.cells.push((placed.col, placed.cell.clone()));
+        }
+    }
     let widest = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
     let needed = 2.max((widest * 3).div_ceil(5));
     let is_header = |r: &&Detected| {
@@ -89,11 +89,9 @@ pub(crate) fn names(header: &[(u32, Cell)], first: u32, last: u32) -> Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grid::Placed;
 
-    fn grid(rows: &[(u32, &[(u32, Cell)])]) -> Grid {
-        let cells = rows
-            .iter()
+    fn grid(rows: &[(u32, &[(u32, Cell)])]) -> Vec<Placed> {
+        rows.iter()
             .flat_map(|(row, cells)| {
                 cells.iter().map(|(col, cell)| Placed {
                     row: *row,
@@ -101,8 +99,7 @@ mod tests {
                     cell: cell.clone(),
                 })
             })
-            .collect();
-        Grid::sparse(cells)
+            .collect()
     }
 
     fn t(s: &str) -> Cell {

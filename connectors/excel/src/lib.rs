@@ -28,7 +28,10 @@
 //! - **Cell types.** See the `convert` module: whole numbers keep every digit, dates honour
 //!   the workbook's 1900 or 1904 date system, times and durations become `HH:MM:SS` text.
 //! - **Row shape.** Rows are padded to the header's width; a row with values right of the
-//!   last header column is rejected with the cells named, never truncated silently.
+//!   last header column is rejected with the cells named, never truncated silently. Values
+//!   left of the header's first column become an unnamed column when they appear in the
+//!   first [`LOOKAHEAD_ROWS`] rows below the header (an untitled ID column); further down,
+//!   the table's shape is fixed and such a value rejects its row the same way.
 //!
 //! ## Safety on hostile files
 //!
@@ -42,18 +45,19 @@
 //! - xls files are walked by our own bounds-checked compound-file and record scanner first,
 //!   because calamine sizes buffers from numbers in the file;
 //! - xlsx and xlsb sheets are streamed cell by cell and refused once they exceed the cell
-//!   limit; xls and ods sheets, which calamine only returns whole, are bounded by the checks
-//!   above before they are parsed;
+//!   limit, or once the table (rows × columns) would; xls and ods sheets, which calamine
+//!   only returns whole, are bounded by the checks above before they are parsed;
 //! - calamine calls run under [`std::panic::catch_unwind`], so a parser panic on input we did
 //!   not anticipate becomes an error for that file instead of ending the process.
 //!
 //! ## Memory
 //!
-//! The chosen sheet is held in memory while it is read (spreadsheet formats store sheets
-//! whole). For xlsx and xlsb only the non-empty cells are kept, already converted, and each
-//! row's text is released as the row is handed on. For xls and ods, calamine parses every
-//! sheet on open and returns a copy of the chosen one, so peak memory is about twice that
-//! sheet's rectangle; rows are converted as they are read.
+//! xlsx and xlsb sheets are parsed as they are read, on a thread of their own that runs a
+//! few thousand cells ahead of the reader (see the `feed` module), so memory does not grow
+//! with the sheet: what stays is the workbook's shared-string table, which the formats keep
+//! whole, and the first rows read to find the header. For xls and ods, calamine parses
+//! every sheet on open and returns a copy of the chosen one, so peak memory is about twice
+//! that sheet's rectangle.
 //!
 //! ## Layout
 //!
@@ -61,8 +65,8 @@
 //! - `sniff`: what a file is, from its first bytes.
 //! - `zipguard`: zip-bomb and allocation checks for xlsx, xlsb and ods.
 //! - `cfb`, `biff`: the compound-file and record pre-scan for xls.
-//! - `workbook`: opening the parser, choosing and loading the sheet.
-//! - `grid`: the loaded cells, row by row.
+//! - `workbook`: opening the parser, choosing the sheet, streaming its cells.
+//! - `feed`: the parser thread and the channel that brings its cells to the reader.
 //! - `header`: header-row detection.
 //! - `convert`: cell typing.
 //! - `reader`: [`ExcelReader`].
@@ -73,7 +77,7 @@ mod biff;
 mod cfb;
 mod convert;
 mod error;
-mod grid;
+mod feed;
 mod header;
 mod options;
 mod reader;
@@ -82,7 +86,7 @@ mod workbook;
 mod zipguard;
 
 pub use options::{ExcelOptions, SheetSelector, DEFAULT_MAX_CELLS, DEFAULT_MAX_FILE_BYTES};
-pub use reader::ExcelReader;
+pub use reader::{ExcelReader, LOOKAHEAD_ROWS};
 
 use crmsync_sdk::ConnectorError;
 use std::path::Path;
@@ -93,8 +97,11 @@ const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
 
 /// Open `path` and prepare to read the sheet `opts.sheet` selects.
 ///
-/// The whole sheet is parsed here, so format, size and sheet errors surface now; the returned
-/// reader then yields its rows.
+/// The workbook is opened and checked here, and the sheet's first rows are read to find the
+/// header, so format, sheet and most size errors surface now. The rest of the sheet is
+/// parsed on a thread of its own while the returned reader yields rows; an error found
+/// there (a damaged part further into the sheet, a cell limit reached) comes from
+/// [`TableReader::next_event`](crmsync_sdk::TableReader::next_event).
 ///
 /// # Errors
 /// [`crmsync_sdk::ErrorKind::Config`] for a missing file or an unknown sheet (the message
@@ -102,13 +109,12 @@ const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
 /// workbook, is password-protected, exceeds a limit, or whose sheet is empty;
 /// [`crmsync_sdk::ErrorKind::Io`] for other I/O failures.
 pub fn open(path: &Path, opts: &ExcelOptions) -> Result<ExcelReader, ConnectorError> {
-    let mut workbook = Workbook::open(path, opts)?;
-    let (sheet, grid) = workbook.load(&opts.sheet, opts.max_cells)?;
+    let workbook = Workbook::open(path, opts)?;
+    let choice = workbook.candidates(&opts.sheet)?;
     let format = workbook.format();
     let file = workbook.file().to_string();
-    // Release the parser's copy of the workbook before rows are read.
-    drop(workbook);
-    ExcelReader::new(grid, file, format, &sheet, opts.max_cells)
+    let opened = feed::start(workbook, choice, opts.max_cells)?;
+    ExcelReader::new(opened, file, format, opts.max_cells)
 }
 
 /// The names of all sheets of the workbook at `path`, in workbook order (chart sheets

@@ -1,7 +1,7 @@
 //! [`ExcelReader`]: one worksheet as header plus row events.
 
 use crate::error;
-use crate::grid::Grid;
+use crate::feed::{CellFeed, Opened, Placed};
 use crate::header;
 use crmsync_sdk::{
     Cell, ConnectorError, Header, Progress, Reject, RowEvent, TableReader, TableRow,
@@ -13,86 +13,112 @@ use crmsync_sdk::{
 ///
 /// - [`RowEvent::Blank`] for a row with no value (including rows of merged-away or
 ///   whitespace-only cells);
-/// - [`RowEvent::Reject`] for a row with a value to the right of the last header column,
-///   so that such values are reported instead of silently dropped;
+/// - [`RowEvent::Reject`] for a row with a value outside the table: right of the last header
+///   column, or left of the first column (the header's, or a further-left column that
+///   already holds values in the first [`LOOKAHEAD_ROWS`] rows), so that such values are
+///   reported instead of silently dropped;
 /// - [`RowEvent::Row`] otherwise, with exactly one cell per header column (missing cells are
 ///   [`Cell::Empty`]).
 ///
+/// A cell stored after a later row (the format requires rows in order, so only a damaged or
+/// hand-made file does this) comes as an extra [`RowEvent::Reject`] for its row.
+///
 /// Row numbers are the 1-based numbers Excel shows, wherever the used range starts.
-/// Progress counts rows: `done` events out of the rows below the header.
+/// Progress counts rows: `done` events out of the rows the sheet declares below the header.
 pub struct ExcelReader {
-    grid: Grid,
+    feed: CellFeed,
     header: Header,
     file: String,
     description: String,
+    sheet: String,
+    max_cells: u64,
     /// 0-based sheet columns of the table, inclusive.
     first_col: u32,
     last_col: u32,
-    /// 0-based sheet row of the next event, and of the last row with a value.
+    /// 0-based sheet rows of the header and of the next event.
+    header_row: u64,
     next_row: u64,
-    last_row: u64,
+    /// The last 0-based row the sheet declares, if any.
+    extent: Option<u64>,
     done: u64,
-    total: u64,
     scratch: Vec<(u32, Cell)>,
 }
 
+/// Rows below the header read before the table's columns are fixed: a value left of the
+/// header in these rows widens the table to the left (an untitled ID column), one further
+/// down is a reject.
+pub const LOOKAHEAD_ROWS: u32 = 1000;
+
 impl ExcelReader {
-    /// Detect the header of `grid` and prepare to read the rows below it.
+    /// Read the first rows of `opened`, detect the header and prepare to read the rest.
     pub(crate) fn new(
-        grid: Grid,
+        opened: Opened,
         file: String,
         format: &str,
-        sheet: &str,
         max_cells: u64,
     ) -> Result<ExcelReader, ConnectorError> {
-        let (Some(found), Some(bounds)) = (header::detect(&grid), grid.bounds()) else {
-            return Err(error::data(format!("sheet \"{sheet}\" of {file} is empty")));
-        };
+        let Opened {
+            sheet,
+            extent,
+            mut feed,
+        } = opened;
+        let mut window = Vec::new();
+        let mut rows = 0u32;
+        while let Some(placed) = feed.next()? {
+            if window.last().is_none_or(|p: &Placed| p.row != placed.row) {
+                if rows == header::WINDOW_ROWS + LOOKAHEAD_ROWS {
+                    feed.unread(vec![placed]);
+                    break;
+                }
+                rows += 1;
+            }
+            window.push(placed);
+        }
+        // Stable, so that of two values written to the same cell the later one still comes
+        // last and wins.
+        window.sort_by_key(|p| (p.row, p.col));
+        let empty = || error::data(format!("sheet \"{sheet}\" of {file} is empty"));
+        let found = header::detect(&window).ok_or_else(empty)?;
         let (Some(&(header_first, _)), Some(&(last_col, _))) =
             (found.cells.first(), found.cells.last())
         else {
-            return Err(error::data(format!("sheet \"{sheet}\" of {file} is empty")));
+            return Err(empty());
         };
+        let below: Vec<Placed> = window.into_iter().filter(|p| p.row > found.row).collect();
         // Values left of the first header name are kept as unnamed columns rather than
         // rejected: a leading ID or row-number column often has no title.
-        let first_col = header_first.min(
-            grid.min_col_from(found.row.saturating_add(1))
-                .unwrap_or(u32::MAX),
-        );
-        let width = u64::from(last_col - first_col) + 1;
+        let first_col = below
+            .iter()
+            .filter(|p| !p.cell.is_blank())
+            .map(|p| p.col)
+            .fold(header_first, u32::min);
         let header_row = u64::from(found.row);
-        let last_row = u64::from(bounds.last_row);
-        let total = last_row.saturating_sub(header_row);
-        let span = (total + 1).saturating_mul(width);
-        if span > max_cells {
-            return Err(error::too_large(
-                &file,
-                &format!(
-                    "sheet \"{sheet}\" spans {} rows × {width} columns = {span} cells, more \
-                     than the {max_cells} allowed",
-                    total + 1
-                ),
-            ));
-        }
-        let names = header::names(&found.cells, first_col, last_col);
+        let last_seen = below.last().map_or(header_row, |p| u64::from(p.row));
+        feed.unread(below);
+        let width = u64::from(last_col - first_col) + 1;
+        // Before the column names are made: a far-away header cell may make the table wider
+        // than the limit.
+        check_span(&file, &sheet, max_cells, width, last_seen - header_row + 1)?;
         let description = format!(
             "{file} ({format}, sheet \"{sheet}\", header on row {})",
             header_row + 1
         );
         Ok(ExcelReader {
-            grid,
+            feed,
             header: Header {
-                names,
+                names: header::names(&found.cells, first_col, last_col),
                 row: header_row + 1,
             },
             file,
             description,
+            sheet,
+            max_cells,
             first_col,
             last_col,
+            header_row,
             next_row: header_row + 1,
-            last_row,
+            extent: extent.map(u64::from),
             done: 0,
-            total,
             scratch: Vec::new(),
         })
     }
@@ -102,31 +128,45 @@ impl ExcelReader {
             .iter()
             .map(|c| format!("{}{row}", column_name(*c)))
             .collect();
-        let last_name = self
-            .header
-            .names
-            .last()
-            .map(String::as_str)
-            .unwrap_or_default();
-        let reason =
+        let one = outside.len() == 1;
+        let place = if outside.iter().all(|c| *c > self.last_col) {
+            let last_name = self
+                .header
+                .names
+                .last()
+                .map(String::as_str)
+                .unwrap_or_default();
             format!(
-            "{} value{} outside the table, right of the last header column {} (\"{last_name}\"): \
-             {}; add a header for {} or remove {}",
+                "right of the last header column {} (\"{last_name}\")",
+                column_name(self.last_col)
+            )
+        } else {
+            format!(
+                "which spans columns {}–{} (set by the header and the first {LOOKAHEAD_ROWS} rows \
+                 below it)",
+                column_name(self.first_col),
+                column_name(self.last_col)
+            )
+        };
+        let reason = format!(
+            "{} value{} outside the table, {place}: {}; add a header for {} or remove {}",
             outside.len(),
-            if outside.len() == 1 { "" } else { "s" },
-            column_name(self.last_col),
+            if one { "" } else { "s" },
             refs.join(", "),
-            if outside.len() == 1 { "that column" } else { "those columns" },
-            if outside.len() == 1 { "the value" } else { "the values" },
+            if one { "that column" } else { "those columns" },
+            if one { "the value" } else { "the values" },
         );
-        let raw = self
-            .scratch
+        Reject::row(self.file.clone(), row, reason).with_raw(&self.raw(row))
+    }
+
+    /// The row's non-blank cells as `A7=value; C7=value`.
+    fn raw(&self, row: u64) -> String {
+        self.scratch
             .iter()
             .filter(|(_, c)| !c.is_blank())
             .map(|(col, c)| format!("{}{row}={}", column_name(*col), c.to_text()))
             .collect::<Vec<_>>()
-            .join("; ");
-        Reject::row(self.file.clone(), row, reason).with_raw(&raw)
+            .join("; ")
     }
 }
 
@@ -136,17 +176,45 @@ impl TableReader for ExcelReader {
     }
 
     fn next_event(&mut self) -> Result<Option<RowEvent>, ConnectorError> {
-        if self.next_row > self.last_row {
+        let Some(next_cell_row) = self.feed.peek_row()?.map(u64::from) else {
             return Ok(None);
+        };
+        self.done += 1;
+        self.scratch.clear();
+        if next_cell_row < self.next_row {
+            // A cell that belongs to a row already handed on: report it, never drop it.
+            if let Some(late) = self.feed.next()? {
+                let number = next_cell_row + 1;
+                self.scratch.push((late.col, late.cell));
+                let reason = format!(
+                    "value stored after row {} in the file although it belongs to row \
+                     {number}; the file is damaged or was not written by Excel: open it in \
+                     Excel and save it again",
+                    self.next_row
+                );
+                let reject =
+                    Reject::row(self.file.clone(), number, reason).with_raw(&self.raw(number));
+                return Ok(Some(RowEvent::Reject(reject)));
+            }
         }
         let row = self.next_row;
+        check_span(
+            &self.file,
+            &self.sheet,
+            self.max_cells,
+            u64::from(self.last_col - self.first_col) + 1,
+            row - self.header_row + 1,
+        )?;
         self.next_row += 1;
-        self.done += 1;
         let number = row + 1;
-        self.scratch.clear();
-        // `row` is at most `last_row`, which came from a u32.
-        self.grid
-            .take_row(u32::try_from(row).unwrap_or(u32::MAX), &mut self.scratch);
+        if next_cell_row > row {
+            return Ok(Some(RowEvent::Blank { row: number }));
+        }
+        while self.feed.peek_row()?.map(u64::from) == Some(row) {
+            if let Some(placed) = self.feed.next()? {
+                self.scratch.push((placed.col, placed.cell));
+            }
+        }
         if self.scratch.iter().all(|(_, c)| c.is_blank()) {
             return Ok(Some(RowEvent::Blank { row: number }));
         }
@@ -174,15 +242,42 @@ impl TableReader for ExcelReader {
     }
 
     fn progress(&self) -> Progress {
+        // The declared extent is only a hint: no total when the sheet has outgrown it.
+        let total = self
+            .extent
+            .filter(|last| *last + 1 >= self.next_row)
+            .map(|last| last.saturating_sub(self.header_row).max(self.done));
         Progress {
             done: self.done,
-            total: Some(self.total),
+            total,
         }
     }
 
     fn describe(&self) -> String {
         self.description.clone()
     }
+}
+
+/// Refuse a table of `rows` (header included) × `width` columns beyond the cell limit, so
+/// that a sheet with a far-away cell cannot produce an unbounded run of rows or columns.
+fn check_span(
+    file: &str,
+    sheet: &str,
+    max_cells: u64,
+    width: u64,
+    rows: u64,
+) -> Result<(), ConnectorError> {
+    let span = rows.saturating_mul(width);
+    if span <= max_cells {
+        return Ok(());
+    }
+    Err(error::too_large(
+        file,
+        &format!(
+            "sheet \"{sheet}\" spans {rows} rows × {width} columns = {span} cells, more than \
+             the {max_cells} allowed"
+        ),
+    ))
 }
 
 /// Excel's column letters for a 0-based column: 0 → `A`, 25 → `Z`, 26 → `AA`.

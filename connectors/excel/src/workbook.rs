@@ -1,11 +1,11 @@
-//! Opening a workbook with the right parser once the safety checks pass, choosing the sheet,
-//! and loading it into a [`Grid`].
+//! Opening a workbook with the right parser once the safety checks pass, listing the sheets
+//! a selector may pick, and streaming a sheet's cells.
 
 use crate::biff::{self, BiffError};
 use crate::cfb::Compound;
 use crate::convert;
 use crate::error::{self, guarded};
-use crate::grid::{Grid, Placed};
+use crate::feed::Placed;
 use crate::options::{ExcelOptions, SheetSelector};
 use crate::sniff::{self, Container};
 use crate::zipguard::{self, human_bytes, ZipKind};
@@ -16,11 +16,8 @@ use calamine::{
 use crmsync_sdk::ConnectorError;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
 use std::path::Path;
-
-/// The most cells we reserve room for up front on the word of the file (40 MiB); beyond
-/// that the list grows as cells actually arrive.
-const RESERVE_CAP: u64 = 1 << 20;
 
 /// The parser for the workbook's actual format.
 enum Book {
@@ -108,15 +105,25 @@ impl Workbook {
         self.sheets().into_iter().map(|s| s.name).collect()
     }
 
-    /// Load the sheet `selector` picks; returns its name and cells.
-    pub(crate) fn load(
-        &mut self,
-        selector: &SheetSelector,
-        max_cells: u64,
-    ) -> Result<(String, Grid), ConnectorError> {
+    /// The sheets `selector` may pick, in the order to try them: one sheet for a name or a
+    /// number, every worksheet (visible ones first) for the first non-empty one.
+    pub(crate) fn candidates(&self, selector: &SheetSelector) -> Result<Choice, ConnectorError> {
         let sheets = self.sheets();
         let chosen = match selector {
-            SheetSelector::FirstNonEmpty => return self.first_non_empty(&sheets, max_cells),
+            SheetSelector::FirstNonEmpty => {
+                let worksheets = sheets
+                    .iter()
+                    .filter(|s| matches!(s.typ, SheetType::WorkSheet));
+                let visible = worksheets
+                    .clone()
+                    .filter(|s| matches!(s.visible, SheetVisible::Visible));
+                let hidden = worksheets.filter(|s| !matches!(s.visible, SheetVisible::Visible));
+                return Ok(Choice {
+                    names: visible.chain(hidden).map(|s| s.name.clone()).collect(),
+                    named: false,
+                    listing: listing(&sheets),
+                });
+            }
             SheetSelector::Name(name) => by_name(&sheets, name).ok_or_else(|| {
                 error::config(format!(
                     "no sheet named \"{name}\" in {}; its sheets are: {}",
@@ -142,126 +149,109 @@ impl Workbook {
                 listing(&sheets)
             )));
         }
-        let grid = self.load_sheet(&chosen.name, max_cells)?;
-        if !grid.has_values() {
-            return Err(error::data(format!(
-                "sheet \"{}\" of {} is empty",
-                chosen.name, self.file
-            )));
-        }
-        Ok((chosen.name.clone(), grid))
+        Ok(Choice {
+            names: vec![chosen.name.clone()],
+            named: true,
+            listing: listing(&sheets),
+        })
     }
 
-    fn first_non_empty(
+    /// Stream the non-empty cells of sheet `name`, in file order, to `visit`: first
+    /// [`Visit::Extent`], then one [`Visit::Cell`] each, until `visit` says stop. The parser
+    /// runs under the panic guard, so malformed content becomes an error.
+    pub(crate) fn each_cell(
         &mut self,
-        sheets: &[Sheet],
+        name: &str,
         max_cells: u64,
-    ) -> Result<(String, Grid), ConnectorError> {
-        let worksheets = sheets
-            .iter()
-            .filter(|s| matches!(s.typ, SheetType::WorkSheet));
-        let visible = worksheets
-            .clone()
-            .filter(|s| matches!(s.visible, SheetVisible::Visible));
-        let hidden = worksheets.filter(|s| !matches!(s.visible, SheetVisible::Visible));
-        for sheet in visible.chain(hidden) {
-            let grid = self.load_sheet(&sheet.name, max_cells)?;
-            if grid.has_values() {
-                return Ok((sheet.name.clone(), grid));
-            }
-        }
-        Err(error::data(format!(
-            "{} has no sheet with data; its sheets are: {}",
-            self.file,
-            listing(sheets)
-        )))
-    }
-
-    fn load_sheet(&mut self, name: &str, max_cells: u64) -> Result<Grid, ConnectorError> {
+        visit: &mut dyn FnMut(Visit) -> Flow,
+    ) -> Result<(), ConnectorError> {
         let file = self.file.as_str();
         match &mut self.book {
             Book::Xlsx(book) => guarded(file, "xlsx", || {
                 let mut cells = book
                     .worksheet_cells_reader(name)
                     .map_err(|e| xlsx_error(file, e))?;
-                let declared = cells.dimensions().len();
-                let placed = collect(
-                    declared,
-                    || cells.next_cell(),
-                    |e| xlsx_error(file, e),
-                    file,
-                    name,
-                    max_cells,
-                )?;
-                Ok(Grid::sparse(placed))
+                let extent = cells.dimensions().end.0;
+                if visit(Visit::Extent(extent)).is_break() {
+                    return Ok(());
+                }
+                while let Some(cell) = cells.next_cell().map_err(|e| xlsx_error(file, e))? {
+                    if visit_ref(cell, visit).is_break() {
+                        break;
+                    }
+                }
+                Ok(())
             }),
             Book::Xlsb(book) => guarded(file, "xlsb", || {
                 let mut cells = book
                     .worksheet_cells_reader(name)
                     .map_err(|e| xlsb_error(file, e))?;
-                let declared = cells.dimensions().len();
-                let placed = collect(
-                    declared,
-                    || cells.next_cell(),
-                    |e| xlsb_error(file, e),
-                    file,
-                    name,
-                    max_cells,
-                )?;
-                Ok(Grid::sparse(placed))
+                let extent = cells.dimensions().end.0;
+                if visit(Visit::Extent(extent)).is_break() {
+                    return Ok(());
+                }
+                while let Some(cell) = cells.next_cell().map_err(|e| xlsb_error(file, e))? {
+                    if visit_ref(cell, visit).is_break() {
+                        break;
+                    }
+                }
+                Ok(())
             }),
             Book::Xls(book) => guarded(file, "xls", || {
                 let range = book.worksheet_range(name).map_err(|e| xls_error(file, e))?;
-                dense(range, file, name, max_cells)
+                visit_dense(&range, file, name, max_cells, visit)
             }),
             Book::Ods(book) => guarded(file, "ods", || {
                 let range = book.worksheet_range(name).map_err(|e| ods_error(file, e))?;
-                dense(range, file, name, max_cells)
+                visit_dense(&range, file, name, max_cells, visit)
             }),
         }
     }
 }
 
-/// Read the non-empty cells from a streaming cell reader, refusing sheets with more than
-/// `max_cells` of them before they are all in memory. `declared` is the size the sheet
-/// claims, used only as a capped hint for the initial allocation.
-fn collect<'a, E>(
-    declared: u64,
-    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
-    on_error: impl Fn(E) -> ConnectorError,
-    file: &str,
-    sheet: &str,
-    max_cells: u64,
-) -> Result<Vec<Placed>, ConnectorError> {
-    let hint = declared.min(max_cells).min(RESERVE_CAP);
-    let mut placed = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    while let Some(cell) = next().map_err(&on_error)? {
-        let value = cell.get_value();
-        if matches!(value, DataRef::Empty) {
-            continue;
-        }
-        if placed.len() as u64 >= max_cells {
-            return Err(error::too_large(
-                file,
-                &format!("sheet \"{sheet}\" has more than the {max_cells} non-empty cells allowed"),
-            ));
-        }
-        let (row, col) = cell.get_position();
-        placed.push(Placed {
-            row,
-            col,
-            cell: convert::from_data_ref(value),
-        });
-    }
-    Ok(placed)
+/// The sheets a selector may pick; see [`Workbook::candidates`].
+pub(crate) struct Choice {
+    /// Sheet names to try, in order.
+    pub(crate) names: Vec<String>,
+    /// Whether the user named the sheet (an empty sheet is then an error of its own).
+    pub(crate) named: bool,
+    /// All sheets, numbered, for messages.
+    pub(crate) listing: String,
 }
 
-fn dense(
-    range: Range<calamine::Data>,
+/// What [`Workbook::each_cell`] hands its visitor.
+pub(crate) enum Visit {
+    /// The last 0-based row the sheet declares; a hint for progress, never trusted as a bound.
+    Extent(u32),
+    /// A non-empty cell.
+    Cell(Placed),
+}
+
+/// Whether the visitor wants more cells.
+pub(crate) type Flow = ControlFlow<()>;
+
+fn visit_ref(cell: calamine::Cell<DataRef<'_>>, visit: &mut dyn FnMut(Visit) -> Flow) -> Flow {
+    let value = cell.get_value();
+    if matches!(value, DataRef::Empty) {
+        return ControlFlow::Continue(());
+    }
+    let (row, col) = cell.get_position();
+    visit(Visit::Cell(Placed {
+        row,
+        col,
+        cell: convert::from_data_ref(value),
+    }))
+}
+
+/// Hand on the cells of a parsed rectangle (xls, ods) row by row, after checking the
+/// rectangle against the cell limit.
+fn visit_dense(
+    range: &Range<calamine::Data>,
     file: &str,
     sheet: &str,
     max_cells: u64,
-) -> Result<Grid, ConnectorError> {
+    visit: &mut dyn FnMut(Visit) -> Flow,
+) -> Result<(), ConnectorError> {
     let (rows, cols) = range.get_size();
     let span = (rows as u64).saturating_mul(cols as u64);
     if span > max_cells {
@@ -270,7 +260,26 @@ fn dense(
             &format!("sheet \"{sheet}\" spans {rows} rows × {cols} columns, more than the {max_cells} cells allowed"),
         ));
     }
-    Ok(Grid::dense(range))
+    let (Some((first_row, first_col)), Some((last_row, _))) = (range.start(), range.end()) else {
+        return Ok(());
+    };
+    if visit(Visit::Extent(last_row)).is_break() {
+        return Ok(());
+    }
+    for (r, c, value) in range.used_cells() {
+        if matches!(value, calamine::Data::Empty) {
+            continue;
+        }
+        let placed = Placed {
+            row: first_row.saturating_add(r as u32),
+            col: first_col.saturating_add(c as u32),
+            cell: convert::from_data(value),
+        };
+        if visit(Visit::Cell(placed)).is_break() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Read the whole file (already known to be within the size limit, but it may have grown).

@@ -115,7 +115,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> Result<u8, CliError> {
         if n == 0 {
             return Err(CliError::Usage("--batch-rows must be at least 1".into()));
         }
-        opts.batch_rows = n;
+        opts.batch_rows = Some(n);
     }
     let store = crate::store::connect(&ctx.db_url).await?;
     let mut observer = CliObserver {

@@ -178,7 +178,7 @@ pub struct ImportArgs {
     /// Where to write rejected rows (default: next to the database).
     #[arg(long, value_name = "PATH")]
     pub rejects: Option<PathBuf>,
-    /// Rows per transaction.
+    /// Rows per transaction (default: 2500 on SQLite, 5000 on PostgreSQL).
     #[arg(long, value_name = "N")]
     pub batch_rows: Option<usize>,
 }

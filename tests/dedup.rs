@@ -161,3 +161,42 @@ async fn batch_size_does_not_change_the_outcome() {
         large.pool().await.record_digest().await
     );
 }
+
+/// A load into an empty store drops the secondary index and builds it once at the end: after
+/// the import it is back, and serves lookups by email; no phone index is built.
+#[tokio::test]
+async fn a_fresh_load_leaves_the_email_index_in_place() {
+    for db in TestDb::both().await {
+        let mut csv = HEADER.to_string();
+        for i in 0..50u32 {
+            csv.push_str(&format!(
+                "{i},N{i},L{i},u{i}@x.io,C{i},2024-01-01T00:00:00Z\n"
+            ));
+        }
+        let file = db.write("f.csv", &csv);
+        let v = import_json(&db, &file, &["--batch-rows", "10"], 0);
+        assert_eq!(v["inserted"], 50, "{v}");
+        let pool = db.pool().await;
+        let sql = match db.dialect {
+            Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' \
+                 AND name NOT LIKE 'sqlite_autoindex%' ORDER BY 1"
+            }
+            Dialect::Postgres => {
+                "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE tablename = 'records' \
+                 AND schemaname = current_schema() AND indexname <> 'records_pkey' ORDER BY 1"
+            }
+        };
+        assert_eq!(
+            pool.rows(sql).await,
+            vec![vec![Some("records_email".to_string())]],
+            "{:?}",
+            db.dialect
+        );
+        assert_eq!(
+            pool.count("SELECT COUNT(*) FROM records WHERE email = 'u7@x.io'")
+                .await,
+            1
+        );
+    }
+}

@@ -98,16 +98,9 @@ pub(crate) const INSERT_CHUNK: usize = 500;
 /// The secondary indexes of `records` that a load into an empty table drops in its first
 /// batch and builds once at the end (one sort instead of a B-tree insert per row, each batch
 /// rewriting index pages all over the file): name, definition as in the migrations
-/// (`0001_records.sql`, both dialects), and the statement dropping it.
-pub(crate) const DEFERRED_INDEXES: [(&str, &str, &str); 2] = [
-    (
-        "records_email",
-        "CREATE INDEX IF NOT EXISTS records_email ON records (email)",
-        "DROP INDEX IF EXISTS records_email",
-    ),
-    (
-        "records_phone",
-        "CREATE INDEX IF NOT EXISTS records_phone ON records (phone)",
-        "DROP INDEX IF EXISTS records_phone",
-    ),
-];
+/// (`0001_records.sql`, both dialects; `0007` dropped the phone index), and the statement dropping it.
+pub(crate) const DEFERRED_INDEXES: [(&str, &str, &str); 1] = [(
+    "records_email",
+    "CREATE INDEX IF NOT EXISTS records_email ON records (email)",
+    "DROP INDEX IF EXISTS records_email",
+)];

@@ -51,7 +51,7 @@ pub struct InsertOp {
     /// Key origin.
     pub key_kind: KeyKind,
     /// Data.
-    pub data: RecordData,
+    pub data: Box<RecordData>,
 }
 
 /// A record update.
@@ -62,7 +62,7 @@ pub struct UpdateOp {
     /// Link.
     pub link_id: i64,
     /// New data.
-    pub data: RecordData,
+    pub data: Box<RecordData>,
     /// Input row the data comes from.
     pub row: u64,
 }
@@ -97,7 +97,7 @@ struct Slot {
     key_kind: KeyKind,
     first_row: u64,
     stored: Option<ExistingRecord>,
-    data: RecordData,
+    data: Box<RecordData>,
     winner_modified: Option<DateTime<Utc>>,
     /// Row of this input the current values came from; `None` when they came from another
     /// input (a tie then goes to this input).
@@ -114,7 +114,7 @@ impl Slot {
     fn class(&self) -> Class {
         match &self.stored {
             None => Class::Inserted,
-            Some(s) if s.data == self.data => Class::Unchanged,
+            Some(s) if s.data == *self.data => Class::Unchanged,
             Some(_) => Class::Updated,
         }
     }
@@ -239,7 +239,7 @@ impl Classifier {
                         first_row: 0,
                         winner_modified: ex.data.source_modified_at,
                         winner_row: self.stored_row(&ex),
-                        data: ex.data.clone(),
+                        data: Box::new(ex.data.clone()),
                         stored: Some(ex),
                         from_earlier_batch: true,
                         stale: false,
@@ -258,11 +258,11 @@ impl Classifier {
                             ex.data.source_modified_at,
                             stored_row,
                         );
-                    let data = if stale {
+                    let data = Box::new(if stale {
                         ex.data.clone()
                     } else {
                         ex.data.merged_with(&row.data, &self.present)
-                    };
+                    });
                     Slot {
                         key: row.key,
                         key_kind: row.key_kind,
@@ -312,7 +312,7 @@ impl Classifier {
             slot.winner_row,
         );
         if wins {
-            slot.data = slot.data.merged_with(&row.data, &self.present);
+            *slot.data = slot.data.merged_with(&row.data, &self.present);
             slot.winner_modified = row.data.source_modified_at;
             slot.winner_row = Some(row.row);
         }

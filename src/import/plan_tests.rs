@@ -16,7 +16,7 @@ fn rec(row: u64, key: &str, company: &str, modified: Option<DateTime<Utc>>) -> I
         row,
         key: key.into(),
         key_kind: KeyKind::Column,
-        data,
+        data: Box::new(data),
         invalid_count: 0,
     }))
 }

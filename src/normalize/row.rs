@@ -31,8 +31,9 @@ pub struct NormalizedRow {
     pub key: String,
     /// Where the key came from.
     pub key_kind: KeyKind,
-    /// The record's data.
-    pub data: RecordData,
+    /// The record's data, boxed: rows move through the pipeline and the classifier several
+    /// times, and a pointer is cheaper to move than the record.
+    pub data: Box<RecordData>,
     /// Number of values that failed validation.
     pub invalid_count: u32,
 }
@@ -193,7 +194,7 @@ impl RowNormalizer {
             row: row.row,
             key,
             key_kind,
-            data,
+            data: Box::new(data),
             invalid_count: invalid,
         }))
     }

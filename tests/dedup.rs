@@ -162,8 +162,9 @@ async fn batch_size_does_not_change_the_outcome() {
     );
 }
 
-/// A load into an empty store drops the secondary index and builds it once at the end: after
-/// the import it is back, and serves lookups by email; no phone index is built.
+/// A load into an empty store drops the secondary index (and on PostgreSQL the link foreign
+/// key) and builds it once at the end: after the import it is back, and serves lookups by
+/// email; no phone index is built.
 #[tokio::test]
 async fn a_fresh_load_leaves_the_email_index_in_place() {
     for db in TestDb::both().await {
@@ -198,5 +199,16 @@ async fn a_fresh_load_leaves_the_email_index_in_place() {
                 .await,
             1
         );
+        if db.dialect == Dialect::Postgres {
+            // The link -> record foreign key, dropped for the load, is back.
+            assert_eq!(
+                pool.count(
+                    "SELECT COUNT(*) FROM pg_constraint WHERE conname = \
+                     'record_links_record_id_fkey' AND conrelid = to_regclass('record_links')"
+                )
+                .await,
+                1
+            );
+        }
     }
 }

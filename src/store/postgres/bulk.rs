@@ -4,9 +4,9 @@
 //! the general transaction's code.
 //!
 //! Loading into an empty `records` table, the first batch drops the secondary indexes
-//! (`DEFERRED_INDEXES`) in its transaction and [`ensure_indexes`] builds them at the end, as
-//! on SQLite; a kill in between leaves them to the next open of the store or the end of the
-//! next import.
+//! (`DEFERRED_INDEXES`) and the link → record foreign key in its transaction and
+//! [`ensure_indexes`] builds them at the end, as on SQLite; a kill in between leaves them to
+//! the next open of the store or the end of the next import.
 //!
 //! COPY data is data, not SQL: values are escaped for the text format (backslash, tab, line
 //! breaks), never spliced into statement text.
@@ -138,7 +138,19 @@ fn row_num(row: u64) -> i64 {
     i64::try_from(row).unwrap_or(i64::MAX)
 }
 
-/// Build any of `DEFERRED_INDEXES` that is missing (in the schema `records` resolves to).
+/// The link → record foreign key (`0001_records.sql`). A load into an empty table drops it
+/// with the deferred indexes: checking it costs a trigger and a `records` probe per link,
+/// which made the links' COPY take twice as long as the records'. Every link this import
+/// writes points at a record written in the same transaction, and adding the constraint
+/// back at the end checks all of them in one join.
+const LINK_FK: &str = "record_links_record_id_fkey";
+const DROP_LINK_FK_SQL: &str =
+    "ALTER TABLE record_links DROP CONSTRAINT IF EXISTS record_links_record_id_fkey";
+const ADD_LINK_FK_SQL: &str = "ALTER TABLE record_links ADD CONSTRAINT \
+    record_links_record_id_fkey FOREIGN KEY (record_id) REFERENCES records (id) ON DELETE CASCADE";
+
+/// Build any of `DEFERRED_INDEXES` that is missing, and the link foreign key (in the schema
+/// `records` resolves to).
 pub(super) async fn ensure_indexes(pool: &PgPool) -> StoreResult<()> {
     for (name, create, _) in DEFERRED_INDEXES {
         let (found,): (bool,) = sqlx::query_as("SELECT to_regclass($1) IS NOT NULL")
@@ -148,6 +160,16 @@ pub(super) async fn ensure_indexes(pool: &PgPool) -> StoreResult<()> {
         if !found {
             sqlx::query(create).execute(pool).await?;
         }
+    }
+    let (has_fk,): (bool,) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = $1 \
+         AND conrelid = to_regclass('record_links'))",
+    )
+    .bind(LINK_FK)
+    .fetch_one(pool)
+    .await?;
+    if !has_fk {
+        sqlx::query(ADD_LINK_FK_SQL).execute(pool).await?;
     }
     Ok(())
 }
@@ -231,6 +253,9 @@ impl ImportTx for PgImportTx {
             for (_, _, drop) in DEFERRED_INDEXES {
                 sqlx::query(drop).execute(&mut *self.0.tx).await?;
             }
+            sqlx::query(DROP_LINK_FK_SQL)
+                .execute(&mut *self.0.tx)
+                .await?;
         }
         let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
         let ids = alloc_record_ids(&mut self.0.tx, n).await?;

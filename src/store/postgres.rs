@@ -1,6 +1,7 @@
 //! PostgreSQL: for shared and production use.
 
 mod bulk;
+mod copy_binary;
 
 use super::imp::impl_store;
 use super::sync_imp::impl_sync_store;

@@ -8,9 +8,10 @@
 //! [`ensure_indexes`] builds them at the end, as on SQLite; a kill in between leaves them to
 //! the next open of the store or the end of the next import.
 //!
-//! COPY data is data, not SQL: values are escaped for the text format (backslash, tab, line
-//! breaks), never spliced into statement text.
+//! COPY data is data, not SQL: values go in PostgreSQL's binary COPY format (see
+//! [`super::copy_binary`]), never spliced into statement text.
 
+use super::copy_binary::CopyBinary;
 use super::{alloc_record_ids, PgTx};
 use crate::model::RecordData;
 use crate::store::shared::{record_from_row, DEFERRED_INDEXES, RECORD_COLUMNS};
@@ -19,7 +20,7 @@ use crate::store::{
     StoreResult, StoreTx, WriteCtx,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use crmsync_sdk::Reject;
 use sqlx::types::Json;
 use sqlx::PgPool;
@@ -33,13 +34,13 @@ fn copy_records_sql() -> &'static str {
     SQL.get_or_init(|| {
         format!(
             "COPY records (id, object, created_run_id, created_at, updated_at, {RECORD_COLUMNS}) \
-             FROM STDIN"
+             FROM STDIN (FORMAT binary)"
         )
     })
 }
 
 const COPY_LINKS_SQL: &str = "COPY record_links (record_id, system, object, source_id, key_kind, \
-    last_run_id, source_file, source_row) FROM STDIN";
+    last_run_id, source_file, source_row) FROM STDIN (FORMAT binary)";
 
 const UPDATE_RECORDS_SQL: &str = "UPDATE records AS r SET first_name = u.first_name, \
     last_name = u.last_name, email = u.email, phone = u.phone, phone_ext = u.phone_ext, \
@@ -65,73 +66,40 @@ const UPDATE_LINKS_SQL: &str = "UPDATE record_links AS l SET last_run_id = $3, \
     source_file = $4, source_row = u.source_row \
     FROM unnest($1::bigint[], $2::bigint[]) AS u(id, source_row) WHERE l.id = u.id";
 
-/// Append `s` as a COPY text-format value.
-fn push_text(buf: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    if !bytes
-        .iter()
-        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
-    {
-        buf.extend_from_slice(bytes);
-        return;
+/// A map as `jsonb`; most records carry none, so the empty map skips the serializer.
+fn push_json<T: serde::Serialize>(copy: &mut CopyBinary, v: &T, empty: bool) -> StoreResult<()> {
+    if empty {
+        copy.jsonb("{}");
+        return Ok(());
     }
-    for &b in bytes {
-        match b {
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            _ => buf.push(b),
-        }
-    }
-}
-
-fn push_opt(buf: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => push_text(buf, s),
-        None => buf.extend_from_slice(b"\\N"),
-    }
-}
-
-/// A timestamp as PostgreSQL reads it back to the microsecond sqlx would have sent.
-fn push_time(buf: &mut Vec<u8>, t: Option<DateTime<Utc>>) {
-    match t {
-        Some(t) => buf.extend_from_slice(t.to_rfc3339_opts(SecondsFormat::Micros, true).as_bytes()),
-        None => buf.extend_from_slice(b"\\N"),
-    }
-}
-
-fn push_bool(buf: &mut Vec<u8>, v: bool) {
-    buf.push(if v { b't' } else { b'f' });
-}
-
-fn push_json<T: serde::Serialize>(buf: &mut Vec<u8>, v: &T) -> StoreResult<()> {
     let text = serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    push_text(buf, &text);
+    copy.jsonb(&text);
     Ok(())
 }
 
-/// One record's data columns in `RECORD_COLUMNS` order, each preceded by a tab.
-fn push_record(buf: &mut Vec<u8>, d: &RecordData) -> StoreResult<()> {
+/// One record's data columns in `RECORD_COLUMNS` order.
+fn push_record(copy: &mut CopyBinary, d: &RecordData) -> StoreResult<()> {
     for v in &d.values {
-        buf.push(b'\t');
-        push_opt(buf, v.as_deref());
+        copy.opt_text(v.as_deref());
     }
     for flag in [d.email_opt_out, d.call_opt_out, d.do_not_contact] {
-        buf.push(b'\t');
-        push_bool(buf, flag);
+        copy.bool(flag);
     }
-    buf.push(b'\t');
-    push_opt(buf, d.dnc_reason.as_deref());
-    buf.push(b'\t');
-    push_json(buf, &d.custom)?;
-    buf.push(b'\t');
-    push_json(buf, &d.invalid)?;
-    buf.push(b'\t');
-    push_time(buf, d.source_created_at);
-    buf.push(b'\t');
-    push_time(buf, d.source_modified_at);
+    copy.opt_text(d.dnc_reason.as_deref());
+    push_json(copy, &d.custom, d.custom.is_empty())?;
+    push_json(copy, &d.invalid, d.invalid.is_empty())?;
+    copy.opt_timestamptz(d.source_created_at);
+    copy.opt_timestamptz(d.source_modified_at);
     Ok(())
+}
+
+/// Values per `records` COPY row: id, object, run, two times, then `RECORD_COLUMNS`.
+fn record_fields() -> i16 {
+    static N: OnceLock<i16> = OnceLock::new();
+    *N.get_or_init(|| {
+        let n = 5 + RECORD_COLUMNS.split(',').count();
+        i16::try_from(n).unwrap_or(i16::MAX)
+    })
 }
 
 fn row_num(row: u64) -> i64 {
@@ -266,36 +234,27 @@ impl ImportTx for PgImportTx {
                 ids.len()
             )));
         }
-        let mut now = Vec::new();
-        push_time(&mut now, Some(ctx.now));
-        let mut records = Vec::with_capacity(rows.len() * 400);
-        let mut links = Vec::with_capacity(rows.len() * 160);
+        let mut records = CopyBinary::with_capacity(rows.len() * 500);
+        let mut links = CopyBinary::with_capacity(rows.len() * 160);
         for (r, id) in rows.iter().zip(&ids) {
-            records.extend_from_slice(id.to_string().as_bytes());
-            records.push(b'\t');
-            push_text(&mut records, ctx.object);
-            records.push(b'\t');
-            records.extend_from_slice(ctx.run_id.to_string().as_bytes());
-            for _ in 0..2 {
-                records.push(b'\t');
-                records.extend_from_slice(&now);
-            }
+            records.row(record_fields());
+            records.int8(*id);
+            records.text(ctx.object);
+            records.int8(ctx.run_id);
+            records.timestamptz(ctx.now);
+            records.timestamptz(ctx.now);
             push_record(&mut records, r.data)?;
-            records.push(b'\n');
 
-            links.extend_from_slice(id.to_string().as_bytes());
+            links.row(8);
+            links.int8(*id);
             for text in [ctx.system, ctx.object, r.source_id, r.key_kind.as_str()] {
-                links.push(b'\t');
-                push_text(&mut links, text);
+                links.text(text);
             }
-            links.push(b'\t');
-            links.extend_from_slice(ctx.run_id.to_string().as_bytes());
-            links.push(b'\t');
-            push_text(&mut links, ctx.source_file);
-            links.push(b'\t');
-            links.extend_from_slice(row_num(r.row).to_string().as_bytes());
-            links.push(b'\n');
+            links.int8(ctx.run_id);
+            links.text(ctx.source_file);
+            links.int8(row_num(r.row));
         }
+        let (records, links) = (records.finish(), links.finish());
         copy_in(&mut self.0, copy_records_sql(), records).await?;
         copy_in(&mut self.0, COPY_LINKS_SQL, links).await
     }
@@ -377,34 +336,5 @@ impl ImportTx for PgImportTx {
     async fn rollback(self: Box<Self>) -> StoreResult<()> {
         let PgImportTx(tx) = *self;
         Box::new(tx).rollback().await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copy_text_escapes_only_its_special_bytes() {
-        let mut buf = Vec::new();
-        push_text(&mut buf, "plain, \"quoted\" 'text' ü");
-        buf.push(b'|');
-        push_text(&mut buf, "a\\b\tc\nd\re");
-        buf.push(b'|');
-        push_opt(&mut buf, None);
-        assert_eq!(
-            String::from_utf8(buf).unwrap(),
-            "plain, \"quoted\" 'text' ü|a\\\\b\\tc\\nd\\re|\\N"
-        );
-    }
-
-    #[test]
-    fn times_keep_microseconds() {
-        let t = DateTime::parse_from_rfc3339("2025-03-04T05:06:07.123456789Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let mut buf = Vec::new();
-        push_time(&mut buf, Some(t));
-        assert_eq!(buf, b"2025-03-04T05:06:07.123456Z");
     }
 }

@@ -147,22 +147,65 @@ fn lookup_sql() -> &'static str {
     })
 }
 
-/// Binds: object, run, time (created and updated), then the data columns from `?4`.
-fn insert_record_sql() -> &'static str {
-    static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| {
-        let n = RECORD_COLUMNS.split(',').count();
-        let data: Vec<String> = (4..4 + n).map(|i| format!("?{i}")).collect();
-        format!(
-            "INSERT INTO records (object, created_run_id, created_at, updated_at, {RECORD_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?3, {})",
-            data.join(", ")
-        )
-    })
+/// Rows per multi-row INSERT: one statement step per this many rows instead of one per
+/// row, at well under SQLite's 32,766 parameters.
+const ROWS_PER_INSERT: usize = 16;
+
+/// Data columns of a `records` row.
+fn record_width() -> usize {
+    static N: OnceLock<usize> = OnceLock::new();
+    *N.get_or_init(|| RECORD_COLUMNS.split(',').count())
 }
 
-const INSERT_LINK_SQL: &str = "INSERT INTO record_links (record_id, system, object, source_id, \
-    key_kind, last_run_id, source_file, source_row) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/// An INSERT of `rows` records. Binds: object, run, time (created and updated), then per
+/// row its id and data columns from `?4` on ([`record_width`] + 1 each).
+fn insert_records_sql(rows: usize) -> String {
+    let per_row = record_width() + 1;
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let first = 4 + r * per_row;
+            let data: Vec<String> = (first + 1..first + per_row)
+                .map(|i| format!("?{i}"))
+                .collect();
+            format!("(?{first}, ?1, ?2, ?3, ?3, {})", data.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO records (id, object, created_run_id, created_at, updated_at, \
+         {RECORD_COLUMNS}) VALUES {}",
+        tuples.join(", ")
+    )
+}
+
+/// An INSERT of `rows` links. Binds: system, object, run, input, then per row its record
+/// id, source id, key kind and input row from `?5` on (4 each).
+fn insert_links_sql(rows: usize) -> String {
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let f = 5 + r * 4;
+            format!("(?{f}, ?1, ?2, ?{}, ?{}, ?3, ?4, ?{})", f + 1, f + 2, f + 3)
+        })
+        .collect();
+    format!(
+        "INSERT INTO record_links (record_id, system, object, source_id, key_kind, \
+         last_run_id, source_file, source_row) VALUES {}",
+        tuples.join(", ")
+    )
+}
+
+/// The statements for a full chunk and for a single row, built once.
+fn insert_sql() -> &'static [[String; 2]; 2] {
+    static SQL: OnceLock<[[String; 2]; 2]> = OnceLock::new();
+    SQL.get_or_init(|| {
+        [
+            [
+                insert_records_sql(ROWS_PER_INSERT),
+                insert_links_sql(ROWS_PER_INSERT),
+            ],
+            [insert_records_sql(1), insert_links_sql(1)],
+        ]
+    })
+}
 
 /// `RECORD_UPDATE_SET` with SQLite's positional parameters: `?1` is the id, the data columns
 /// `?2..`, the update time last.
@@ -306,24 +349,47 @@ impl ImportTx for SqliteImportTx {
         let now = ts(ctx.now);
         blocking(|| {
             defer_indexes_if_empty(conn)?;
-            let mut rec = conn.prepare_cached(insert_record_sql())?;
-            let mut link = conn.prepare_cached(INSERT_LINK_SQL)?;
-            // A binding stays until it is replaced, so what every row shares is bound once.
-            rec.raw_bind_parameter(1, ctx.object)?;
-            rec.raw_bind_parameter(2, ctx.run_id)?;
-            rec.raw_bind_parameter(3, now.as_str())?;
-            link.raw_bind_parameter(2, ctx.system)?;
-            link.raw_bind_parameter(3, ctx.object)?;
-            link.raw_bind_parameter(6, ctx.run_id)?;
-            link.raw_bind_parameter(7, ctx.source_file)?;
-            for r in rows {
-                bind_record(&mut rec, 4, r.data)?;
-                rec.raw_execute()?;
-                link.raw_bind_parameter(1, conn.last_insert_rowid())?;
-                link.raw_bind_parameter(4, r.source_id)?;
-                link.raw_bind_parameter(5, r.key_kind.as_str())?;
-                link.raw_bind_parameter(8, row_num(r.row))?;
-                link.raw_execute()?;
+            // Ids are given, not left to SQLite, so that a multi-row insert's links know
+            // their records: the transaction holds the write lock, so nobody else takes
+            // the ids after the current largest.
+            let mut next_id: i64 = conn
+                .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM records")?
+                .query_row([], |r| r.get(0))?;
+            let per_row = record_width() + 1;
+            let full = rows.len() - rows.len() % ROWS_PER_INSERT;
+            let (chunks, rest) = rows.split_at(full);
+            let [chunked, single] = insert_sql();
+            for (group, sql, size) in [(chunks, chunked, ROWS_PER_INSERT), (rest, single, 1)] {
+                if group.is_empty() {
+                    continue;
+                }
+                let mut rec = conn.prepare_cached(&sql[0])?;
+                let mut link = conn.prepare_cached(&sql[1])?;
+                // A binding stays until it is replaced, so what every row shares is bound
+                // once.
+                rec.raw_bind_parameter(1, ctx.object)?;
+                rec.raw_bind_parameter(2, ctx.run_id)?;
+                rec.raw_bind_parameter(3, now.as_str())?;
+                link.raw_bind_parameter(1, ctx.system)?;
+                link.raw_bind_parameter(2, ctx.object)?;
+                link.raw_bind_parameter(3, ctx.run_id)?;
+                link.raw_bind_parameter(4, ctx.source_file)?;
+                for chunk in group.chunks(size) {
+                    for (i, r) in chunk.iter().enumerate() {
+                        let id = next_id + i as i64;
+                        let first = 4 + i * per_row;
+                        rec.raw_bind_parameter(first, id)?;
+                        bind_record(&mut rec, first + 1, r.data)?;
+                        let f = 5 + i * 4;
+                        link.raw_bind_parameter(f, id)?;
+                        link.raw_bind_parameter(f + 1, r.source_id)?;
+                        link.raw_bind_parameter(f + 2, r.key_kind.as_str())?;
+                        link.raw_bind_parameter(f + 3, row_num(r.row))?;
+                    }
+                    rec.raw_execute()?;
+                    link.raw_execute()?;
+                    next_id += chunk.len() as i64;
+                }
             }
             Ok(())
         })

@@ -14,6 +14,15 @@ pub(crate) const RECORD_COLUMNS: &str = "first_name, last_name, email, phone, ph
     state, postal_code, country, notes, email_opt_out, call_opt_out, do_not_contact, dnc_reason, \
     custom, invalid, source_created_at, source_modified_at";
 
+/// [`RECORD_COLUMNS`] qualified with a table alias, as in `r.first_name, r.last_name, …`.
+pub(crate) fn prefixed_record_columns(alias: &str) -> String {
+    RECORD_COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `SET` clause for updating every data column, binds `$2..$28` (after `$1` = id).
 pub(crate) const RECORD_UPDATE_SET: &str = "first_name = $2, last_name = $3, email = $4, \
     phone = $5, phone_ext = $6, mobile = $7, company = $8, title = $9, website = $10, \

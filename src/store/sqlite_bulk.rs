@@ -14,7 +14,7 @@
 
 mod codec;
 
-use super::shared::{DEFERRED_INDEXES, RECORD_COLUMNS, RECORD_UPDATE_SET};
+use super::shared::{prefixed_record_columns, DEFERRED_INDEXES, RECORD_COLUMNS, RECORD_UPDATE_SET};
 use super::{
     AuditEntry, ExistingRecord, ImportTx, NewRecord, RecordUpdate, RunCounts, StoreError,
     StoreResult, WriteCtx,
@@ -133,16 +133,12 @@ pub(super) async fn ensure_indexes(pool: &SqlitePool) -> StoreResult<()> {
 fn lookup_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
-        let cols: Vec<String> = RECORD_COLUMNS
-            .split(", ")
-            .map(|c| format!("r.{}", c.trim()))
-            .collect();
         format!(
             "SELECT l.source_id, l.id, l.record_id, l.last_run_id, l.source_file, l.source_row, \
              r.created_run_id, {} FROM record_links l JOIN records r ON r.id = l.record_id \
              WHERE l.system = ?1 AND l.object = ?2 \
              AND l.source_id IN (SELECT value FROM json_each(?3))",
-            cols.join(", ")
+            prefixed_record_columns("r")
         )
     })
 }

@@ -172,30 +172,14 @@ impl Workbook {
                     .worksheet_cells_reader(name)
                     .map_err(|e| xlsx_error(file, e))?;
                 let extent = cells.dimensions().end.0;
-                if visit(Visit::Extent(extent)).is_break() {
-                    return Ok(());
-                }
-                while let Some(cell) = cells.next_cell().map_err(|e| xlsx_error(file, e))? {
-                    if visit_ref(cell, visit).is_break() {
-                        break;
-                    }
-                }
-                Ok(())
+                stream_cells(extent, || cells.next_cell(), |e| xlsx_error(file, e), visit)
             }),
             Book::Xlsb(book) => guarded(file, "xlsb", || {
                 let mut cells = book
                     .worksheet_cells_reader(name)
                     .map_err(|e| xlsb_error(file, e))?;
                 let extent = cells.dimensions().end.0;
-                if visit(Visit::Extent(extent)).is_break() {
-                    return Ok(());
-                }
-                while let Some(cell) = cells.next_cell().map_err(|e| xlsb_error(file, e))? {
-                    if visit_ref(cell, visit).is_break() {
-                        break;
-                    }
-                }
-                Ok(())
+                stream_cells(extent, || cells.next_cell(), |e| xlsb_error(file, e), visit)
             }),
             Book::Xls(book) => guarded(file, "xls", || {
                 let range = book.worksheet_range(name).map_err(|e| xls_error(file, e))?;
@@ -229,6 +213,25 @@ pub(crate) enum Visit {
 
 /// Whether the visitor wants more cells.
 pub(crate) type Flow = ControlFlow<()>;
+
+/// Hand on the cells of one of calamine's streaming cell readers (xlsx, xlsb): `next` is
+/// the reader's `next_cell`, `on_error` names its errors.
+fn stream_cells<'a, E>(
+    extent: u32,
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    on_error: impl Fn(E) -> ConnectorError,
+    visit: &mut dyn FnMut(Visit) -> Flow,
+) -> Result<(), ConnectorError> {
+    if visit(Visit::Extent(extent)).is_break() {
+        return Ok(());
+    }
+    while let Some(cell) = next().map_err(&on_error)? {
+        if visit_ref(cell, visit).is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
 
 fn visit_ref(cell: calamine::Cell<DataRef<'_>>, visit: &mut dyn FnMut(Visit) -> Flow) -> Flow {
     let value = cell.get_value();

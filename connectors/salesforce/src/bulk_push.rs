@@ -72,18 +72,7 @@ pub(crate) async fn push_bulk(
             outcomes[p] = Some(outcome);
         }
     }
-    Ok(outcomes
-        .into_iter()
-        .zip(batch)
-        .map(|(outcome, record)| {
-            outcome.unwrap_or_else(|| WriteOutcome::Rejected {
-                local_id: record.local_id,
-                code: "MISSING_RESULT".to_string(),
-                message: "no outcome for this record".to_string(),
-                retryable: true,
-            })
-        })
-        .collect())
+    Ok(crate::push::complete_outcomes(outcomes, batch))
 }
 
 /// Runs one job for `csv`, whose rows are `rows` (`(local_id, external id value)`), and

@@ -94,7 +94,16 @@ pub(crate) async fn push(
             outcomes[i] = Some(outcome);
         }
     }
-    Ok(outcomes
+    Ok(complete_outcomes(outcomes, batch))
+}
+
+/// One outcome per record of `batch`, in order: a record the API never reported on becomes
+/// a retryable `MISSING_RESULT` rejection, so nothing is taken as written unconfirmed.
+pub(crate) fn complete_outcomes(
+    outcomes: Vec<Option<WriteOutcome>>,
+    batch: &[OutboundRecord],
+) -> Vec<WriteOutcome> {
+    outcomes
         .into_iter()
         .zip(batch)
         .map(|(outcome, record)| {
@@ -105,7 +114,7 @@ pub(crate) async fn push(
                 retryable: true,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// `record` ready to be written on `key`: keyed on `Id`, it carries its Salesforce id.

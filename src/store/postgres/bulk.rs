@@ -14,7 +14,9 @@
 use super::copy_binary::CopyBinary;
 use super::{alloc_record_ids, PgTx};
 use crate::model::RecordData;
-use crate::store::shared::{record_from_row, DEFERRED_INDEXES, RECORD_COLUMNS};
+use crate::store::shared::{
+    prefixed_record_columns, record_from_row, DEFERRED_INDEXES, RECORD_COLUMNS,
+};
 use crate::store::{
     AuditEntry, ExistingRecord, ImportTx, NewRecord, RecordUpdate, RunCounts, StoreError,
     StoreResult, StoreTx, WriteCtx,
@@ -158,16 +160,12 @@ async fn copy_in(tx: &mut PgTx, sql: &str, data: Vec<u8>) -> StoreResult<()> {
 fn lookup_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
-        let cols: Vec<String> = RECORD_COLUMNS
-            .split(", ")
-            .map(|c| format!("r.{}", c.trim()))
-            .collect();
         format!(
             "SELECT l.source_id, l.id AS link_id, l.record_id, l.last_run_id, l.source_file, \
              l.source_row, r.created_run_id, {} FROM unnest($3::text[]) AS k(source_id) \
              CROSS JOIN LATERAL (SELECT * FROM record_links WHERE system = $1 AND object = $2 \
              AND source_id = k.source_id OFFSET 0) AS l JOIN records r ON r.id = l.record_id",
-            cols.join(", ")
+            prefixed_record_columns("r")
         )
     })
 }

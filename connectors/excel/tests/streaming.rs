@@ -6,7 +6,19 @@ mod common;
 use common::{craft_xlsx, read, t, Ev};
 use crmsync_excel::{open, ExcelOptions, LOOKAHEAD_ROWS};
 use crmsync_sdk::{Cell, ErrorKind, RowEvent, TableReader};
-use rust_xlsxwriter::Workbook;
+use rust_xlsxwriter::{Workbook, Worksheet};
+
+/// A "Name, Email" table from column `first` on: the header on row 1, then `rows` rows
+/// `n<r>`, `n<r>@example.com`.
+fn name_email_table(ws: &mut Worksheet, first: u16, rows: u32) {
+    ws.write_string(0, first, "Name").unwrap();
+    ws.write_string(0, first + 1, "Email").unwrap();
+    for r in 1..=rows {
+        ws.write_string(r, first, format!("n{r}")).unwrap();
+        ws.write_string(r, first + 1, format!("n{r}@example.com"))
+            .unwrap();
+    }
+}
 
 #[test]
 fn a_value_left_of_the_table_after_the_lookahead_rejects_its_row() {
@@ -14,13 +26,8 @@ fn a_value_left_of_the_table_after_the_lookahead_rejects_its_row() {
     let path = dir.path().join("late_left.xlsx");
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.write_string(0, 1, "Name").unwrap();
-    ws.write_string(0, 2, "Email").unwrap();
     let rows = LOOKAHEAD_ROWS + 50;
-    for r in 1..=rows {
-        ws.write_string(r, 1, format!("n{r}")).unwrap();
-        ws.write_string(r, 2, format!("n{r}@example.com")).unwrap();
-    }
+    name_email_table(ws, 1, rows);
     // Column A holds a value only far below the header: the table's columns are fixed by
     // then, so the row is rejected with the value, not read with it dropped.
     let late = rows - 10;
@@ -155,13 +162,7 @@ fn progress_counts_against_the_declared_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("progress.xlsx");
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.write_string(0, 0, "Name").unwrap();
-    ws.write_string(0, 1, "Email").unwrap();
-    for r in 1..=2000u32 {
-        ws.write_string(r, 0, format!("n{r}")).unwrap();
-        ws.write_string(r, 1, format!("n{r}@example.com")).unwrap();
-    }
+    name_email_table(wb.add_worksheet(), 0, 2000);
     wb.save(&path).unwrap();
     let mut reader = open(&path, &ExcelOptions::default()).unwrap();
     assert_eq!(reader.progress().total, Some(2000));

@@ -20,7 +20,7 @@ use super::{
     StoreResult, WriteCtx,
 };
 use async_trait::async_trait;
-use codec::{bind_record, record_from_row, ts};
+use codec::{bind_record, record_from_row, ts, NullBinds};
 use crmsync_sdk::Reject;
 use rusqlite::{Connection, OpenFlags};
 use sqlx::SqlitePool;
@@ -361,6 +361,7 @@ impl ImportTx for SqliteImportTx {
                 }
                 let mut rec = conn.prepare_cached(&sql[0])?;
                 let mut link = conn.prepare_cached(&sql[1])?;
+                let mut nulls = NullBinds::cleared(&mut rec);
                 // A binding stays until it is replaced, so what every row shares is bound
                 // once.
                 rec.raw_bind_parameter(1, ctx.object)?;
@@ -375,7 +376,7 @@ impl ImportTx for SqliteImportTx {
                         let id = next_id + i as i64;
                         let first = 4 + i * per_row;
                         rec.raw_bind_parameter(first, id)?;
-                        bind_record(&mut rec, first + 1, r.data)?;
+                        bind_record(&mut rec, &mut nulls, first + 1, r.data)?;
                         let f = 5 + i * 4;
                         link.raw_bind_parameter(f, id)?;
                         link.raw_bind_parameter(f + 1, r.source_id)?;
@@ -405,9 +406,10 @@ impl ImportTx for SqliteImportTx {
         blocking(|| {
             let mut rec = conn.prepare_cached(update_record_sql())?;
             let mut link = conn.prepare_cached(UPDATE_LINK_SQL)?;
+            let mut nulls = NullBinds::cleared(&mut rec);
             for u in rows {
                 rec.raw_bind_parameter(1, u.record_id)?;
-                bind_record(&mut rec, 2, u.data)?;
+                bind_record(&mut rec, &mut nulls, 2, u.data)?;
                 rec.raw_bind_parameter(last, now.as_str())?;
                 rec.raw_execute()?;
                 link.execute(rusqlite::params![

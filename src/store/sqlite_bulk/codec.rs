@@ -17,21 +17,55 @@ fn corrupt(column: usize, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("column {column}: {what}"))
 }
 
+/// Which parameters of a statement are bound to NULL right now. A binding stays until it
+/// is replaced, and a typical export leaves a third or more of a record's columns empty, so
+/// a NULL that is already there need not be bound again.
+pub(super) struct NullBinds(Vec<bool>);
+
+impl NullBinds {
+    /// Clear `stmt`'s bindings (every parameter is NULL then) and start tracking them. Bind
+    /// what the rows share after this.
+    pub(super) fn cleared(stmt: &mut Statement<'_>) -> Self {
+        stmt.clear_bindings();
+        NullBinds(vec![true; stmt.parameter_count() + 1])
+    }
+
+    /// Bind text or NULL to parameter `i`.
+    fn bind(
+        &mut self,
+        stmt: &mut Statement<'_>,
+        i: usize,
+        v: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let was_null = self.0.get(i).copied().unwrap_or(false);
+        match v {
+            None if was_null => {}
+            None => stmt.raw_bind_parameter(i, rusqlite::types::Null)?,
+            Some(s) => stmt.raw_bind_parameter(i, s)?,
+        }
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = v.is_none();
+        }
+        Ok(())
+    }
+}
+
 /// Bind one record's data columns, in `RECORD_COLUMNS` order, from parameter `first` on.
 pub(super) fn bind_record(
     stmt: &mut Statement<'_>,
+    nulls: &mut NullBinds,
     first: usize,
     d: &RecordData,
 ) -> Result<(), StoreError> {
     let mut i = first;
     for v in &d.values {
-        stmt.raw_bind_parameter(i, v.as_deref())?;
+        nulls.bind(stmt, i, v.as_deref())?;
         i += 1;
     }
     stmt.raw_bind_parameter(i, d.email_opt_out)?;
     stmt.raw_bind_parameter(i + 1, d.call_opt_out)?;
     stmt.raw_bind_parameter(i + 2, d.do_not_contact)?;
-    stmt.raw_bind_parameter(i + 3, d.dnc_reason.as_deref())?;
+    nulls.bind(stmt, i + 3, d.dnc_reason.as_deref())?;
     let json = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
     // Most records carry neither map; skip the serializer for them.
     if d.custom.is_empty() {
@@ -44,8 +78,8 @@ pub(super) fn bind_record(
     } else {
         stmt.raw_bind_parameter(i + 5, serde_json::to_string(&d.invalid).map_err(json)?)?;
     }
-    stmt.raw_bind_parameter(i + 6, d.source_created_at.map(ts))?;
-    stmt.raw_bind_parameter(i + 7, d.source_modified_at.map(ts))?;
+    nulls.bind(stmt, i + 6, d.source_created_at.map(ts).as_deref())?;
+    nulls.bind(stmt, i + 7, d.source_modified_at.map(ts).as_deref())?;
     Ok(())
 }
 
@@ -133,6 +167,34 @@ pub(super) fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(stmt: &mut Statement<'_>) -> (Option<String>, Option<String>) {
+        let mut rows = stmt.raw_query();
+        let row = rows.next().unwrap().unwrap();
+        (row.get(0).unwrap(), row.get(1).unwrap())
+    }
+
+    #[test]
+    fn nulls_already_bound_are_skipped_and_values_replace_them() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let mut stmt = conn.prepare("SELECT ?1, ?2").unwrap();
+        let mut nulls = NullBinds::cleared(&mut stmt);
+        nulls.bind(&mut stmt, 1, Some("a")).unwrap();
+        nulls.bind(&mut stmt, 2, None).unwrap();
+        assert_eq!(read(&mut stmt), (Some("a".into()), None));
+        // A value, then NULL again: the NULL must be bound, not skipped.
+        nulls.bind(&mut stmt, 1, None).unwrap();
+        nulls.bind(&mut stmt, 2, Some("b")).unwrap();
+        assert_eq!(read(&mut stmt), (None, Some("b".into())));
+        nulls.bind(&mut stmt, 1, None).unwrap();
+        nulls.bind(&mut stmt, 2, None).unwrap();
+        assert_eq!(read(&mut stmt), (None, None));
+        // Clearing starts over from all-NULL.
+        nulls.bind(&mut stmt, 1, Some("c")).unwrap();
+        let mut fresh = NullBinds::cleared(&mut stmt);
+        fresh.bind(&mut stmt, 1, None).unwrap();
+        assert_eq!(read(&mut stmt), (None, None));
+    }
 
     #[test]
     fn timestamps_round_trip_in_the_stored_notation() {

@@ -199,16 +199,31 @@ async fn a_fresh_load_leaves_the_email_index_in_place() {
                 .await,
             1
         );
+        let fk = "SELECT COUNT(*) FROM pg_constraint WHERE conname = \
+                  'record_links_record_id_fkey' AND conrelid = to_regclass('record_links')";
         if db.dialect == Dialect::Postgres {
             // The link -> record foreign key, dropped for the load, is back.
-            assert_eq!(
-                pool.count(
-                    "SELECT COUNT(*) FROM pg_constraint WHERE conname = \
-                     'record_links_record_id_fkey' AND conrelid = to_regclass('record_links')"
-                )
-                .await,
-                1
-            );
+            assert_eq!(pool.count(fk).await, 1);
+        }
+        // A kill between the drop and the rebuild leaves them missing; the next open of the
+        // store (any command) puts them back.
+        pool.execute("DROP INDEX records_email").await;
+        if db.dialect == Dialect::Postgres {
+            pool.execute("ALTER TABLE record_links DROP CONSTRAINT record_links_record_id_fkey")
+                .await;
+            assert_eq!(pool.count(fk).await, 0);
+        }
+        assert_eq!(pool.rows(sql).await, Vec::<Vec<Option<String>>>::new());
+        let out = db.crmsync(&["runs"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(
+            pool.rows(sql).await,
+            vec![vec![Some("records_email".to_string())]],
+            "{:?}: index rebuilt on open",
+            db.dialect
+        );
+        if db.dialect == Dialect::Postgres {
+            assert_eq!(pool.count(fk).await, 1, "foreign key restored on open");
         }
     }
 }

@@ -12,6 +12,7 @@
 //! correct without the indexes; the next open of the store or the end of the next import
 //! rebuilds them.
 
+mod checkpoint;
 mod codec;
 
 use super::shared::{prefixed_record_columns, DEFERRED_INDEXES, RECORD_COLUMNS, RECORD_UPDATE_SET};
@@ -20,6 +21,7 @@ use super::{
     StoreResult, WriteCtx,
 };
 use async_trait::async_trait;
+use checkpoint::{Checkpointer, Pacing, RESTART_FRAMES};
 use codec::{bind_record, record_from_row, ts, NullBinds};
 use crmsync_sdk::Reject;
 use rusqlite::{Connection, OpenFlags};
@@ -37,11 +39,13 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
-/// The import connection of one SQLite store.
+/// The import connection of one SQLite store, and its checkpoint thread.
 #[derive(Debug)]
 pub(super) struct WriterSlot {
     path: PathBuf,
     idle: Mutex<Option<Connection>>,
+    /// Started with the first connection.
+    checkpoints: OnceLock<Checkpointer>,
 }
 
 impl WriterSlot {
@@ -50,6 +54,7 @@ impl WriterSlot {
         WriterSlot {
             path: path.to_path_buf(),
             idle: Mutex::new(None),
+            checkpoints: OnceLock::new(),
         }
     }
 
@@ -57,7 +62,36 @@ impl WriterSlot {
         let idle = self.idle.lock().map(|mut g| g.take()).unwrap_or(None);
         match idle {
             Some(conn) => Ok(conn),
-            None => Ok(open(&self.path)?),
+            None => {
+                let conn = open(&self.path)?;
+                let checkpoints = self
+                    .checkpoints
+                    .get_or_init(|| Checkpointer::start(&self.path, Pacing::default()));
+                if !checkpoints.is_off() {
+                    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+                }
+                Ok(conn)
+            }
+        }
+    }
+
+    /// Before a write transaction on `conn`: let the checkpoint thread catch up when the WAL
+    /// is due to start over, or give checkpoints back to the writer if that thread is gone.
+    fn before_write(&self, conn: &Connection) -> StoreResult<()> {
+        if let Some(checkpoints) = self.checkpoints.get() {
+            if checkpoints.is_off() {
+                conn.pragma_update(None, "wal_autocheckpoint", RESTART_FRAMES)?;
+            } else {
+                checkpoints.before_begin();
+            }
+        }
+        Ok(())
+    }
+
+    /// After a committed write transaction.
+    fn after_commit(&self) {
+        if let Some(checkpoints) = self.checkpoints.get() {
+            checkpoints.after_commit();
         }
     }
 
@@ -83,9 +117,9 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     conn.pragma_update(None, "cache_size", -16384)?;
     conn.pragma_update(None, "temp_store", "FILE")?;
-    // Checkpoint every 64 MiB of WAL instead of every 4: an index page rewritten by many
-    // batches is copied into the database once per checkpoint, not once per 4 MiB.
-    conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
+    // Checkpoint every 64 MiB of WAL instead of every 4 (when the checkpoint thread cannot
+    // do it): an index page rewritten by many batches is copied once per checkpoint.
+    conn.pragma_update(None, "wal_autocheckpoint", RESTART_FRAMES)?;
     conn.set_prepared_statement_cache_capacity(16);
     Ok(conn)
 }
@@ -104,7 +138,14 @@ pub(super) async fn finish_load(slot: &WriterSlot) -> StoreResult<()> {
                     )?
                     .query_row([name], |r| r.get::<_, bool>(0))?;
                 if !found {
-                    conn.execute_batch(create)?;
+                    slot.before_write(&conn)?;
+                    // The build sorts every key; nothing else runs at the end of an import, so
+                    // a helper thread on the other core takes part of the sort.
+                    conn.pragma_update(None, "threads", 1)?;
+                    let built = conn.execute_batch(create);
+                    conn.pragma_update(None, "threads", 0)?;
+                    built?;
+                    slot.after_commit();
                 }
             }
             Ok(())
@@ -145,6 +186,11 @@ fn lookup_sql() -> &'static str {
 
 /// Rows per multi-row INSERT: one statement step per this many rows instead of one per
 /// row, at well under SQLite's 32,766 parameters.
+///
+/// The inserts say `OR ROLLBACK`: a multi-row statement that may abort half way needs a
+/// statement journal (a copy of every page it touches, a few per cent of the writer's time),
+/// and an import ends a failed batch's transaction anyway, so a constraint failure may as
+/// well roll the whole transaction back at once.
 const ROWS_PER_INSERT: usize = 16;
 
 /// Data columns of a `records` row.
@@ -167,7 +213,7 @@ fn insert_records_sql(rows: usize) -> String {
         })
         .collect();
     format!(
-        "INSERT INTO records (id, object, created_run_id, created_at, updated_at, \
+        "INSERT OR ROLLBACK INTO records (id, object, created_run_id, created_at, updated_at, \
          {RECORD_COLUMNS}) VALUES {}",
         tuples.join(", ")
     )
@@ -183,7 +229,7 @@ fn insert_links_sql(rows: usize) -> String {
         })
         .collect();
     format!(
-        "INSERT INTO record_links (record_id, system, object, source_id, key_kind, \
+        "INSERT OR ROLLBACK INTO record_links (record_id, system, object, source_id, key_kind, \
          last_run_id, source_file, source_row) VALUES {}",
         tuples.join(", ")
     )
@@ -244,6 +290,10 @@ impl SqliteImportTx {
     pub(super) async fn begin(slot: Arc<WriterSlot>) -> StoreResult<Box<dyn ImportTx>> {
         blocking(|| {
             let conn = slot.take()?;
+            if let Err(e) = slot.before_write(&conn) {
+                slot.put(conn);
+                return Err(e);
+            }
             match conn.execute_batch("BEGIN IMMEDIATE") {
                 Ok(()) => Ok(Box::new(SqliteImportTx {
                     conn: Some(conn),
@@ -272,6 +322,8 @@ impl SqliteImportTx {
         if !conn.is_autocommit() {
             // A failed COMMIT can leave the transaction open: never hand it on like that.
             let _ = conn.execute_batch("ROLLBACK");
+        } else if done.is_ok() && sql == "COMMIT" {
+            self.slot.after_commit();
         }
         self.slot.put(conn);
         Ok(done?)

@@ -117,6 +117,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> Result<u8, CliError> {
         }
         opts.batch_rows = Some(n);
     }
+    crate::normalize::phone::warm_up(&opts.region);
     let store = crate::store::connect(&ctx.db_url).await?;
     let mut observer = CliObserver {
         bar: None,

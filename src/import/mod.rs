@@ -182,6 +182,7 @@ pub async fn run_import(
     observer: &mut dyn ImportObserver,
 ) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
+    crate::normalize::phone::warm_up(&opts.region);
     let path = opts.path.clone();
     let input_opts = opts.input.clone();
     let reader = tokio::task::spawn_blocking(move || input::open(&path, &input_opts))

@@ -96,7 +96,9 @@ struct Slot {
     key: String,
     key_kind: KeyKind,
     first_row: u64,
-    stored: Option<ExistingRecord>,
+    /// Boxed: a stored record is large and most slots have none, and the batch's slots are
+    /// moved around as a vector.
+    stored: Option<Box<ExistingRecord>>,
     data: Box<RecordData>,
     winner_modified: Option<DateTime<Utc>>,
     /// Row of this input the current values came from; `None` when they came from another
@@ -230,7 +232,7 @@ impl Classifier {
                 continue;
             }
             let seen_before = !self.seen.insert(hash);
-            let stored = existing.remove(&row.key);
+            let stored = existing.remove(&row.key).map(Box::new);
             let slot = match stored {
                 Some(ex) if seen_before => {
                     let mut slot = Slot {

@@ -14,6 +14,9 @@ fn is_invisible(c: char) -> bool {
 /// One line of text: every whitespace run (spaces, tabs, NBSP, line breaks) becomes one
 /// space, invisible characters go, the ends are trimmed. `None` when nothing is left.
 pub fn clean_line(raw: &str) -> Option<String> {
+    if is_clean_ascii_line(raw.as_bytes()) {
+        return Some(raw.to_owned());
+    }
     let mut out = String::with_capacity(raw.len());
     let mut pending_space = false;
     for c in raw.chars().filter(|&c| !is_invisible(c)) {
@@ -28,6 +31,19 @@ pub fn clean_line(raw: &str) -> Option<String> {
         }
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// Whether `bytes` is printable ASCII with single spaces between words and none at the ends:
+/// what nearly every cell of a real export is, and what [`clean_line`] returns unchanged.
+/// Checking that first spares the character-by-character rebuild for those cells.
+fn is_clean_ascii_line(bytes: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    first != b' '
+        && last != b' '
+        && bytes.iter().all(|b| (0x20..0x7f).contains(b))
+        && !bytes.windows(2).any(|w| w == b"  ")
 }
 
 /// Multi-line text such as notes: line breaks (`\n`, `\r\n`, `\r`) are kept and each line is
@@ -109,6 +125,32 @@ mod tests {
         ] {
             assert_eq!(clean_line(raw).as_deref(), expected, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn clean_ascii_lines_take_the_short_way_with_the_same_result() {
+        for raw in [
+            "Acme Corp",
+            "a",
+            "O'Brien & Sons, Ltd.",
+            "x y z",
+            "~!@#$%^&*()_+{}|:<>?",
+        ] {
+            assert!(is_clean_ascii_line(raw.as_bytes()), "{raw:?}");
+            assert_eq!(clean_line(raw).as_deref(), Some(raw));
+        }
+        for (raw, expected) in [
+            (" Acme", "Acme"),
+            ("Acme ", "Acme"),
+            ("Acme  Corp", "Acme Corp"),
+            ("Acme\tCorp", "Acme Corp"),
+            ("Acme\u{7f}", "Acme"),
+            ("Caf\u{e9}", "Caf\u{e9}"),
+        ] {
+            assert!(!is_clean_ascii_line(raw.as_bytes()), "{raw:?}");
+            assert_eq!(clean_line(raw).as_deref(), Some(expected), "{raw:?}");
+        }
+        assert!(!is_clean_ascii_line(b""));
     }
 
     #[test]

@@ -163,8 +163,8 @@ async fn batch_size_does_not_change_the_outcome() {
 }
 
 /// A load into an empty store drops the secondary index (and on PostgreSQL the link foreign
-/// key) and builds it once at the end: after the import it is back, and serves lookups by
-/// email; no phone index is built.
+/// key and the links' record_id indexes) and builds them once at the end: after the import
+/// they are back, and serve lookups by email; no phone index is built.
 #[tokio::test]
 async fn a_fresh_load_leaves_the_email_index_in_place() {
     for db in TestDb::both().await {
@@ -199,6 +199,28 @@ async fn a_fresh_load_leaves_the_email_index_in_place() {
                 .await,
             1
         );
+        // The links' record_id indexes (deferred too on PostgreSQL) are in place.
+        let link_indexes = match db.dialect {
+            Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name = 'record_links' AND name LIKE 'record_links_%' ORDER BY 1"
+            }
+            Dialect::Postgres => {
+                "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE tablename = 'record_links' \
+                 AND schemaname = current_schema() AND indexname LIKE 'record_links_%' \
+                 AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' ORDER BY 1"
+            }
+        };
+        let both_link_indexes = vec![
+            vec![Some("record_links_record".to_string())],
+            vec![Some("record_links_system_record".to_string())],
+        ];
+        assert_eq!(
+            pool.rows(link_indexes).await,
+            both_link_indexes,
+            "{:?}",
+            db.dialect
+        );
         let fk = "SELECT COUNT(*) FROM pg_constraint WHERE conname = \
                   'record_links_record_id_fkey' AND conrelid = to_regclass('record_links')";
         if db.dialect == Dialect::Postgres {
@@ -212,6 +234,12 @@ async fn a_fresh_load_leaves_the_email_index_in_place() {
             pool.execute("ALTER TABLE record_links DROP CONSTRAINT record_links_record_id_fkey")
                 .await;
             assert_eq!(pool.count(fk).await, 0);
+            pool.execute("DROP INDEX record_links_record").await;
+            pool.execute("DROP INDEX record_links_system_record").await;
+            assert_eq!(
+                pool.rows(link_indexes).await,
+                Vec::<Vec<Option<String>>>::new()
+            );
         }
         assert_eq!(pool.rows(sql).await, Vec::<Vec<Option<String>>>::new());
         let out = db.crmsync(&["runs"]);
@@ -225,5 +253,11 @@ async fn a_fresh_load_leaves_the_email_index_in_place() {
         if db.dialect == Dialect::Postgres {
             assert_eq!(pool.count(fk).await, 1, "foreign key restored on open");
         }
+        assert_eq!(
+            pool.rows(link_indexes).await,
+            both_link_indexes,
+            "{:?}: link indexes rebuilt on open",
+            db.dialect
+        );
     }
 }

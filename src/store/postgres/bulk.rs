@@ -4,7 +4,7 @@
 //! the general transaction's code.
 //!
 //! Loading into an empty `records` table, the first batch drops the secondary indexes
-//! (`DEFERRED_INDEXES`) and the link → record foreign key in its transaction and
+//! (`DEFERRED_INDEXES` and the links' `record_id` indexes) and the link → record foreign key in its transaction and
 //! [`ensure_indexes`] builds them at the end, as on SQLite; a kill in between leaves them to
 //! the next open of the store or the end of the next import.
 //!
@@ -119,10 +119,34 @@ const DROP_LINK_FK_SQL: &str =
 const ADD_LINK_FK_SQL: &str = "ALTER TABLE record_links ADD CONSTRAINT \
     record_links_record_id_fkey FOREIGN KEY (record_id) REFERENCES records (id) ON DELETE CASCADE";
 
-/// Build any of `DEFERRED_INDEXES` that is missing, and the link foreign key (in the schema
-/// `records` resolves to).
+/// The two `record_id` indexes of `record_links` (`0001_records.sql`, `0005_sync_engine.sql`),
+/// which a load into an empty table defers on PostgreSQL as well: the server's one backend
+/// is what a load waits on, and it WAL-logs an entry in each of them for every link, where
+/// the build at the end sorts them in parallel workers. (On SQLite these are appends to
+/// pages the writer has cached, and deferring them gained nothing.)
+const DEFERRED_LINK_INDEXES: [(&str, &str, &str); 2] = [
+    (
+        "record_links_record",
+        "CREATE INDEX IF NOT EXISTS record_links_record ON record_links (record_id)",
+        "DROP INDEX IF EXISTS record_links_record",
+    ),
+    (
+        "record_links_system_record",
+        "CREATE INDEX IF NOT EXISTS record_links_system_record ON record_links (system, record_id)",
+        "DROP INDEX IF EXISTS record_links_system_record",
+    ),
+];
+
+/// What a load into an empty table drops and [`ensure_indexes`] builds again: name,
+/// definition, drop statement.
+fn deferred_indexes() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    DEFERRED_INDEXES.iter().chain(DEFERRED_LINK_INDEXES.iter())
+}
+
+/// Build any of the deferred indexes that is missing, and the link foreign key (in the
+/// schema `records` resolves to).
 pub(super) async fn ensure_indexes(pool: &PgPool) -> StoreResult<()> {
-    for (name, create, _) in DEFERRED_INDEXES {
+    for (name, create, _) in deferred_indexes() {
         let (found,): (bool,) = sqlx::query_as("SELECT to_regclass($1) IS NOT NULL")
             .bind(name)
             .fetch_one(pool)
@@ -216,7 +240,7 @@ impl ImportTx for PgImportTx {
             .fetch_one(&mut *self.0.tx)
             .await?;
         if !any {
-            for (_, _, drop) in DEFERRED_INDEXES {
+            for (_, _, drop) in deferred_indexes() {
                 sqlx::query(drop).execute(&mut *self.0.tx).await?;
             }
             sqlx::query(DROP_LINK_FK_SQL)

@@ -139,12 +139,7 @@ pub(super) async fn finish_load(slot: &WriterSlot) -> StoreResult<()> {
                     .query_row([name], |r| r.get::<_, bool>(0))?;
                 if !found {
                     slot.before_write(&conn)?;
-                    // The build sorts every key; nothing else runs at the end of an import, so
-                    // a helper thread on the other core takes part of the sort.
-                    conn.pragma_update(None, "threads", 1)?;
-                    let built = conn.execute_batch(create);
-                    conn.pragma_update(None, "threads", 0)?;
-                    built?;
+                    conn.execute_batch(create)?;
                     slot.after_commit();
                 }
             }

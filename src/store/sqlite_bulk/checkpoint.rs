@@ -69,6 +69,8 @@ struct State {
     restart_after: Option<u64>,
     /// A pass is wanted now, not at the next interval.
     urgent: bool,
+    /// Times the writer began a transaction on a fully copied WAL, which starts it over.
+    restarts: u64,
     /// The checkpoint thread is gone (failed, or never started): the writer checkpoints.
     off: bool,
     stop: bool,
@@ -130,6 +132,12 @@ impl Checkpointer {
         self.shared.lock().off
     }
 
+    /// How many times the writer was let begin on a fully copied WAL.
+    #[cfg(test)]
+    pub(super) fn restarts(&self) -> u64 {
+        self.shared.lock().restarts
+    }
+
     /// The writer committed a transaction.
     pub(super) fn after_commit(&self) {
         let mut s = self.shared.lock();
@@ -173,6 +181,7 @@ impl Checkpointer {
             // This transaction starts the WAL over; the next pass will count it afresh.
             s.log_frames = 0;
             s.restart_after = None;
+            s.restarts += 1;
         } else {
             s.restart_after = Some(s.commits + RETRY_COMMITS);
         }

@@ -18,8 +18,12 @@ fn main() -> ExitCode {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CRMSYNC_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("crmsync={level},warn")));
+    // sqlx warns about every statement that takes over a second; after a large load the
+    // index builds always do, and a warning the user cannot act on is noise (CRMSYNC_LOG
+    // can still ask for `sqlx::query=warn`).
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CRMSYNC_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("crmsync={level},sqlx::query=error,warn"))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -11,6 +11,12 @@
 //! rewriting thousands of index pages. A kill in between leaves the data complete and
 //! correct without the indexes; the next open of the store or the end of the next import
 //! rebuilds them.
+//!
+//! ## Layout
+//!
+//! - this file: the writer connection ([`WriterSlot`]) and the import transaction.
+//! - [`checkpoint`]: WAL checkpoints on a thread of their own while the writer writes.
+//! - [`codec`]: values between records and SQLite columns.
 
 mod checkpoint;
 mod codec;

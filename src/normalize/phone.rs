@@ -39,19 +39,24 @@ use std::fmt;
 /// that their start-up cost (about a tenth of a second, mostly compiling patterns) overlaps
 /// opening the store and the input instead of delaying the first row.
 /// [`PhoneNormalizer::new`] then finds them built, or waits for the build in progress;
-/// calling this more than once is harmless.
+/// only the first call in a process starts the thread (the CLI calls this before opening
+/// the store, and [`crate::import::run_import`] again for library callers).
 pub fn warm_up(default_region: &str) {
-    let region = default_region.to_string();
-    let spawned = std::thread::Builder::new()
-        .name("phone-metadata".into())
-        .spawn(move || {
-            if let Ok(phones) = PhoneNormalizer::new(&region) {
-                // The first number parsed compiles the syntax patterns the fast path shares.
-                drop(phones.normalize("+1 (415) 555-0132"));
-            }
-        });
-    // Without a thread, the metadata is simply built on first use.
-    drop(spawned);
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let region = default_region.to_string();
+        let spawned = std::thread::Builder::new()
+            .name("phone-metadata".into())
+            .spawn(move || {
+                if let Ok(phones) = PhoneNormalizer::new(&region) {
+                    // The first number parsed compiles the syntax patterns the fast path
+                    // shares.
+                    drop(phones.normalize("+1 (415) 555-0132"));
+                }
+            });
+        // Without a thread, the metadata is simply built on first use.
+        drop(spawned);
+    });
 }
 
 /// A valid phone number.

@@ -108,15 +108,23 @@ impl WriterSlot {
     }
 }
 
-/// Open the writer connection with the settings of the sqlx pool, foreign keys aside (WAL is
-/// a property of the file, set when the store was opened).
-fn open(path: &Path) -> rusqlite::Result<Connection> {
+/// A read-write connection to the store's file (already in WAL mode) as every connection
+/// of this module starts: 30 s busy timeout, `synchronous = NORMAL` (commits need no sync in
+/// WAL mode; a checkpoint syncs the WAL before copying and the database after).
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+/// Open the writer connection with the settings of the sqlx pool, foreign keys aside (WAL is
+/// a property of the file, set when the store was opened).
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = connect(path)?;
     // This connection only inserts a link right after the record it points to, never changes
     // a link's record and never deletes, so the foreign key cannot break here; checking it
     // would cost a records lookup per link (about a third of the link insert).

@@ -4,9 +4,9 @@
 //! the general transaction's code.
 //!
 //! Loading into an empty `records` table, the first batch drops the secondary indexes
-//! (`DEFERRED_INDEXES` and the links' `record_id` indexes) and the link → record foreign key in its transaction and
-//! [`ensure_indexes`] builds them at the end, as on SQLite; a kill in between leaves them to
-//! the next open of the store or the end of the next import.
+//! (`DEFERRED_INDEXES` and the links' `record_id` indexes) and the link → record foreign key
+//! in its transaction and [`ensure_indexes`] builds them at the end, as on SQLite; a kill in
+//! between leaves them to the next open of the store or the end of the next import.
 //!
 //! COPY data is data, not SQL: values go in PostgreSQL's binary COPY format (see
 //! [`super::copy_binary`]), never spliced into statement text.

@@ -104,7 +104,7 @@ impl Checkpointer {
     /// possible the checkpointer is off and [`Checkpointer::is_off`] says so.
     pub(super) fn start(path: &Path, pacing: Pacing) -> Self {
         let shared = Arc::new(Shared::default());
-        let thread = match open(path) {
+        let thread = match super::connect(path) {
             Ok(conn) => {
                 let for_thread = Arc::clone(&shared);
                 std::thread::Builder::new()
@@ -196,19 +196,6 @@ impl Drop for Checkpointer {
             let _ = thread.join();
         }
     }
-}
-
-/// The checkpoint connection: the store's file, already in WAL mode.
-fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(30))?;
-    // NORMAL: each pass syncs the WAL before copying and the database after, so a WAL that
-    // starts over never holds the only copy of a committed page.
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    Ok(conn)
 }
 
 /// The checkpoint thread: a pass after commits, at most every `interval` unless one is

@@ -142,7 +142,13 @@ impl Series {
     fn report(&self, baseline_label: &str, label: &str, rows: u64) {
         let (base, secs) = (median(&self.baseline), median(&self.crmsync));
         report(baseline_label, rows, base, None, None);
-        report(label, rows, secs, Some(base), self.rss_kb.iter().max().copied());
+        report(
+            label,
+            rows,
+            secs,
+            Some(base),
+            self.rss_kb.iter().max().copied(),
+        );
         if self.crmsync.len() > 1 {
             let runs: Vec<String> = self
                 .baseline
@@ -310,7 +316,10 @@ fn pg_round(
     let sep = if pg.contains('?') { '&' } else { '?' };
     let url = format!("{pg}{sep}options=-c%20search_path%3Dcrmsync_bench");
     let (secs, v) = crmsync_import(bin, &url, csv_path)?;
-    timed(&mut psql(pg, "DROP SCHEMA IF EXISTS crmsync_bench CASCADE;"))?;
+    timed(&mut psql(
+        pg,
+        "DROP SCHEMA IF EXISTS crmsync_bench CASCADE;",
+    ))?;
     Ok((base, secs, v))
 }
 

@@ -192,3 +192,38 @@ async fn kill_9_then_rerun_equals_an_uninterrupted_run() {
         assert_eq!(rb.2, rc.2);
     }
 }
+
+/// A pooled PostgreSQL connection that sat idle is checked before it is handed out, so one
+/// the server dropped meanwhile is replaced instead of failing the next import.
+#[tokio::test]
+async fn postgres_connections_dropped_while_idle_are_replaced() {
+    use crmsync::import::{run_import, ImportOptions, Quiet};
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let app = format!("crmsync_idle_{}", std::process::id());
+    let url = format!("{}&application_name={app}", db.url);
+    let store = crmsync::store::connect(&url).await.unwrap();
+    let first = db.write("first.csv", "Record ID,Email\n1,a@example.com\n");
+    let done = run_import(&*store, &ImportOptions::new(&first), &mut Quiet)
+        .await
+        .unwrap();
+    assert_eq!(done.counts.inserted, 1);
+
+    let pool = db.pool().await;
+    let dropped = pool
+        .count(&format!(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = '{app}'"
+        ))
+        .await;
+    assert!(dropped > 0, "the store kept no connection open to drop");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let second = db.write("second.csv", "Record ID,Email\n2,b@example.com\n");
+    let done = run_import(&*store, &ImportOptions::new(&second), &mut Quiet)
+        .await
+        .unwrap();
+    assert_eq!(done.counts.inserted, 1);
+    assert_eq!(pool.count("SELECT COUNT(*) FROM records").await, 2);
+}

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod copy_binary;
+mod ids;
 
 use super::imp::impl_store;
 use super::sync_imp::impl_sync_store;
@@ -10,16 +11,25 @@ use super::{ImportTx, StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 const DIALECT: &str = "postgres";
 const BEGIN_SQL: &str = "BEGIN";
+/// How long a pooled connection may sit idle before it is checked with a ping when taken.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
     url: String,
+    /// `records` was seen to hold rows, so a bulk insert need not ask again whether it is
+    /// loading an empty table (see [`bulk`]).
+    records_seen: Arc<AtomicBool>,
+    /// Record ids drawn ahead for bulk inserts.
+    ids: Arc<ids::IdReservoir>,
 }
 
 impl PgStore {
@@ -37,6 +47,18 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(15))
+            // Ping a connection before handing it out only when it sat idle for a while: an
+            // import takes one for every batch, and a ping each time was a round trip per
+            // batch spent on a connection used a few milliseconds before.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_IDLE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(|source| StoreError::Connect {
@@ -47,7 +69,12 @@ impl PgStore {
         // An import killed while loading an empty table leaves it without the indexes it
         // was going to build at the end.
         bulk::ensure_indexes(&pool).await?;
-        Ok(PgStore { pool, url: shown })
+        Ok(PgStore {
+            pool,
+            url: shown,
+            records_seen: Arc::default(),
+            ids: Arc::default(),
+        })
     }
 
     /// The underlying pool (for reports and tests).
@@ -77,7 +104,11 @@ async fn alloc_record_ids(
 
 async fn begin_import(store: &PgStore) -> StoreResult<Box<dyn ImportTx>> {
     let tx = store.pool.begin_with(BEGIN_SQL).await?;
-    Ok(Box::new(bulk::PgImportTx(PgTx { tx })))
+    Ok(Box::new(bulk::PgImportTx {
+        tx: PgTx { tx },
+        records_seen: Arc::clone(&store.records_seen),
+        ids: Arc::clone(&store.ids),
+    }))
 }
 
 async fn import_finished(store: &PgStore) -> StoreResult<()> {

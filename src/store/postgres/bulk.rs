@@ -12,7 +12,8 @@
 //! [`super::copy_binary`]), never spliced into statement text.
 
 use super::copy_binary::CopyBinary;
-use super::{alloc_record_ids, PgTx};
+use super::ids::IdReservoir;
+use super::PgTx;
 use crate::model::RecordData;
 use crate::store::shared::{
     prefixed_record_columns, record_from_row, DEFERRED_INDEXES, RECORD_COLUMNS,
@@ -26,10 +27,19 @@ use chrono::{DateTime, Utc};
 use crmsync_sdk::Reject;
 use sqlx::types::Json;
 use sqlx::PgPool;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// An import transaction: the general one plus COPY and array updates.
-pub(super) struct PgImportTx(pub(super) PgTx);
+pub(super) struct PgImportTx {
+    pub(super) tx: PgTx,
+    /// Shared by the store's import transactions: `records` was seen to hold rows. Tables
+    /// are not emptied under a running import, and if one were, the next load would merely
+    /// keep its indexes.
+    pub(super) records_seen: Arc<AtomicBool>,
+    /// The store's record ids drawn ahead.
+    pub(super) ids: Arc<IdReservoir>,
+}
 
 fn copy_records_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
@@ -218,7 +228,7 @@ impl ImportTx for PgImportTx {
             .bind(system)
             .bind(object)
             .bind(keys)
-            .fetch_all(&mut *self.0.tx)
+            .fetch_all(&mut *self.tx.tx)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -244,26 +254,20 @@ impl ImportTx for PgImportTx {
         if rows.is_empty() {
             return Ok(());
         }
-        let (any,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM records)")
-            .fetch_one(&mut *self.0.tx)
-            .await?;
-        if !any {
-            for (_, _, drop) in deferred_indexes() {
-                sqlx::query(drop).execute(&mut *self.0.tx).await?;
-            }
-            sqlx::query(DROP_LINK_FK_SQL)
-                .execute(&mut *self.0.tx)
+        if !self.records_seen.load(Ordering::Relaxed) {
+            let (any,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM records)")
+                .fetch_one(&mut *self.tx.tx)
                 .await?;
+            if !any {
+                for (_, _, drop) in deferred_indexes() {
+                    sqlx::query(drop).execute(&mut *self.tx.tx).await?;
+                }
+                sqlx::query(DROP_LINK_FK_SQL)
+                    .execute(&mut *self.tx.tx)
+                    .await?;
+            }
         }
-        let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-        let ids = alloc_record_ids(&mut self.0.tx, n).await?;
-        if ids.len() != rows.len() {
-            return Err(StoreError::Corrupt(format!(
-                "asked for {} record ids, got {}",
-                rows.len(),
-                ids.len()
-            )));
-        }
+        let ids = self.ids.take(&mut self.tx.tx, rows.len()).await?;
         let mut records = CopyBinary::with_capacity(rows.len() * 500);
         let mut links = CopyBinary::with_capacity(rows.len() * 160);
         for (r, id) in rows.iter().zip(&ids) {
@@ -285,8 +289,11 @@ impl ImportTx for PgImportTx {
             links.int8(row_num(r.row));
         }
         let (records, links) = (records.finish(), links.finish());
-        copy_in(&mut self.0, copy_records_sql(), records).await?;
-        copy_in(&mut self.0, COPY_LINKS_SQL, links).await
+        copy_in(&mut self.tx, copy_records_sql(), records).await?;
+        copy_in(&mut self.tx, COPY_LINKS_SQL, links).await?;
+        // Should this transaction still fail, a later batch merely keeps the indexes.
+        self.records_seen.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     async fn update_records(
@@ -330,14 +337,14 @@ impl ImportTx for PgImportTx {
             .bind(times(|d| d.source_created_at))
             .bind(times(|d| d.source_modified_at))
             .bind(ctx.now)
-            .execute(&mut *self.0.tx)
+            .execute(&mut *self.tx.tx)
             .await?;
         sqlx::query(UPDATE_LINKS_SQL)
             .bind(rows.iter().map(|u| u.link_id).collect::<Vec<_>>())
             .bind(rows.iter().map(|u| row_num(u.row)).collect::<Vec<_>>())
             .bind(ctx.run_id)
             .bind(ctx.source_file)
-            .execute(&mut *self.0.tx)
+            .execute(&mut *self.tx.tx)
             .await?;
         Ok(())
     }
@@ -347,24 +354,22 @@ impl ImportTx for PgImportTx {
         ctx: &WriteCtx<'_>,
         entries: &[AuditEntry],
     ) -> StoreResult<()> {
-        self.0.insert_audit(ctx, entries).await
+        self.tx.insert_audit(ctx, entries).await
     }
 
     async fn insert_rejects(&mut self, run_id: i64, rejects: &[Reject]) -> StoreResult<()> {
-        self.0.insert_rejects(run_id, rejects).await
+        self.tx.insert_rejects(run_id, rejects).await
     }
 
     async fn save_progress(&mut self, run_id: i64, counts: &RunCounts) -> StoreResult<()> {
-        self.0.save_progress(run_id, counts).await
+        self.tx.save_progress(run_id, counts).await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
-        let PgImportTx(tx) = *self;
-        Box::new(tx).commit().await
+        Box::new(self.tx).commit().await
     }
 
     async fn rollback(self: Box<Self>) -> StoreResult<()> {
-        let PgImportTx(tx) = *self;
-        Box::new(tx).rollback().await
+        Box::new(self.tx).rollback().await
     }
 }

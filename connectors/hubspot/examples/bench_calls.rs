@@ -12,7 +12,7 @@
 //! second of the bucket the data calls use).
 //!
 //! ```text
-//! cargo run --release -p crmsync-hubspot --features emulator --example bench_calls [N]
+//! cargo run --release -p crmsync-hubspot --features emulator --example hubspot_bench_calls [N]
 //! ```
 
 use std::collections::BTreeMap;

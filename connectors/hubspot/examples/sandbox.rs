@@ -1,7 +1,7 @@
 //! Runs the HubSpot emulator in the foreground until Ctrl-C, for poking at it with curl or an
 //! official HubSpot client.
 //!
-//! `cargo run -p crmsync-hubspot --features emulator --example sandbox -- [port] [token] [seed.json]`
+//! `cargo run -p crmsync-hubspot --features emulator --example hubspot_sandbox -- [port] [token] [seed.json]`
 //! (defaults: port 8399, no token required, 250 generated contacts and 20 companies).
 //!
 //! With `HUBSPOT_OAUTH=<client_id>:<client_secret>:<refresh_token>` set, the emulator also

@@ -13,7 +13,7 @@
 //! org jobs take longer and extra status polls add calls.
 //!
 //! ```text
-//! cargo run --release -p crmsync-salesforce --features emulator --example bench_calls [N]
+//! cargo run --release -p crmsync-salesforce --features emulator --example salesforce_bench_calls [N]
 //! ```
 
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! Runs the emulator until Ctrl-C, for poking at it with other clients.
 //!
 //! ```text
-//! cargo run -p crmsync-salesforce --features emulator --example sandbox -- \
+//! cargo run -p crmsync-salesforce --features emulator --example salesforce_sandbox -- \
 //!     [--port 8787] [--leads 2500] [--jwt-public-key tests/fixtures/test_only_rsa_public_key.pem]
 //! ```
 //!

@@ -3,7 +3,7 @@
 
 Start the emulator first (the public key enables the JWT bearer check):
 
-    cargo run -p crmsync-salesforce --features emulator --example sandbox -- \
+    cargo run -p crmsync-salesforce --features emulator --example salesforce_sandbox -- \
         --port 8787 --leads 2500 \
         --jwt-public-key connectors/salesforce/tests/fixtures/test_only_rsa_public_key.pem
 

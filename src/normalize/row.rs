@@ -54,13 +54,22 @@ pub enum RowOutcome {
 fn cell_text(cell: &Cell) -> Option<Cow<'_, str>> {
     let text = match cell {
         Cell::Empty => return None,
-        Cell::Text(s) => Cow::Borrowed(s.trim()),
+        Cell::Text(s) => Cow::Borrowed(trimmed(s)),
         other => match other.to_text().trim() {
             "" => return None,
             t => Cow::Owned(t.to_owned()),
         },
     };
     (!text.is_empty()).then_some(text)
+}
+
+/// `s` without surrounding whitespace, as `str::trim` returns it, without looking further
+/// when the first and last bytes are visible ASCII, as in nearly every cell.
+fn trimmed(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 fn cell_bool(cell: &Cell) -> Result<Option<bool>, String> {
@@ -253,5 +262,46 @@ fn split_full_name(name: &str, data: &mut RecordData) {
             data.set(Field::LastName, Some(last.to_string()));
         }
         None => data.set(Field::LastName, Some(name.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trimmed_agrees_with_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            "abc",
+            " abc",
+            "abc ",
+            "\tabc\n",
+            "a b",
+            "\u{a0}abc",
+            "abc\u{2003}",
+            "\u{a0}",
+            "é",
+            " é ",
+            "x\u{a0}",
+            "~",
+            "!x!",
+            "\u{7f}x",
+        ] {
+            assert_eq!(trimmed(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn text_cells_are_trimmed_and_blank_ones_dropped() {
+        assert_eq!(
+            cell_text(&Cell::Text("  Acme \u{a0}".into())).as_deref(),
+            Some("Acme")
+        );
+        assert_eq!(cell_text(&Cell::Text(" \t ".into())), None);
+        assert_eq!(cell_text(&Cell::Int(42)).as_deref(), Some("42"));
+        assert_eq!(cell_text(&Cell::Empty), None);
     }
 }

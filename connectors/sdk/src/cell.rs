@@ -32,7 +32,8 @@ impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            // Stops at the first visible character, where `trim` would also look at the end.
+            Cell::Text(s) => s.chars().all(char::is_whitespace),
             _ => false,
         }
     }
@@ -84,5 +85,7 @@ mod tests {
         assert!(Cell::Text("  \t".into()).is_blank());
         assert!(!Cell::Int(0).is_blank());
         assert!(!Cell::Text("x".into()).is_blank());
+        assert!(Cell::Text("\u{a0}\u{2003}\r\n".into()).is_blank());
+        assert!(!Cell::Text(" \u{a0}x ".into()).is_blank());
     }
 }

@@ -4,7 +4,7 @@
 //! the general transaction's code.
 //!
 //! Loading into an empty `records` table, the first batch drops the secondary indexes
-//! (`DEFERRED_INDEXES` and the links' `record_id` indexes) and the link → record foreign key
+//! (`DEFERRED_INDEXES` and the links' `record_id` index) and the link → record foreign key
 //! in its transaction and [`ensure_indexes`] builds them at the end, as on SQLite; a kill in
 //! between leaves them to the next open of the store or the end of the next import.
 //!
@@ -129,23 +129,16 @@ const DROP_LINK_FK_SQL: &str =
 const ADD_LINK_FK_SQL: &str = "ALTER TABLE record_links ADD CONSTRAINT \
     record_links_record_id_fkey FOREIGN KEY (record_id) REFERENCES records (id) ON DELETE CASCADE";
 
-/// The two `record_id` indexes of `record_links` (`0001_records.sql`, `0005_sync_engine.sql`),
+/// The `(record_id, system)` index of `record_links` (`0008_one_link_record_index.sql`),
 /// which a load into an empty table defers on PostgreSQL as well: the server's one backend
-/// is what a load waits on, and it WAL-logs an entry in each of them for every link, where
-/// the build at the end sorts them in parallel workers. (On SQLite these are appends to
-/// pages the writer has cached, and deferring them gained nothing.)
-const DEFERRED_LINK_INDEXES: [(&str, &str, &str); 2] = [
-    (
-        "record_links_record",
-        "CREATE INDEX IF NOT EXISTS record_links_record ON record_links (record_id)",
-        "DROP INDEX IF EXISTS record_links_record",
-    ),
-    (
-        "record_links_system_record",
-        "CREATE INDEX IF NOT EXISTS record_links_system_record ON record_links (system, record_id)",
-        "DROP INDEX IF EXISTS record_links_system_record",
-    ),
-];
+/// is what a load waits on, and it WAL-logs an entry in it for every link, where the build
+/// at the end sorts in parallel workers. (On SQLite these are appends to pages the writer
+/// has cached, and deferring it gained nothing.)
+const DEFERRED_LINK_INDEXES: [(&str, &str, &str); 1] = [(
+    "record_links_record",
+    "CREATE INDEX IF NOT EXISTS record_links_record ON record_links (record_id, system)",
+    "DROP INDEX IF EXISTS record_links_record",
+)];
 
 /// What a load into an empty table drops and [`ensure_indexes`] builds again: name,
 /// definition, drop statement.
